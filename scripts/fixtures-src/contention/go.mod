@@ -1,0 +1,3 @@
+module example.com/profsql-fixtures/contention
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/profsql-fixtures/cpuwork
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/profsql-fixtures/goroutines
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/profsql-fixtures/heap
+
+go 1.19

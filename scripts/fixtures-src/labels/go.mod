@@ -1,0 +1,3 @@
+module example.com/profsql-fixtures/labels
+
+go 1.19

@@ -1,0 +1,24 @@
+//! `profsql`: SQL over pprof profiles. All work is done by the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn run() -> anyhow::Result<()> {
+    let args = profsql::cli::profsql::Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(profsql::cli::profsql::run(args))?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("profsql: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Command-line front doors: argument shapes and the interactive shell. They only parse,
+//! call the library, and print.
+
+pub mod profsql;
+pub mod repl;
+
+/// Errors surfaced to the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Tool(#[from] crate::tools::ToolError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error("interactive shell: {0}")]
+    Readline(String),
+}

@@ -1,0 +1,99 @@
+//! pprof decoding: container sniffing, protobuf parsing, validation.
+
+mod compress;
+pub mod model;
+mod parse;
+pub mod proto;
+mod wire;
+
+use std::path::Path;
+
+pub use compress::{max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV};
+pub use model::{IdIndex, LabelRec, Profile, SampleStore, ValueType};
+
+/// Why a file was refused. Each message states the rule broken.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Reason {
+    #[error("cannot read file: {0}")]
+    Io(String),
+    #[error("is a directory, not a profile file")]
+    IsDirectory,
+    #[error("empty input file")]
+    Empty,
+    #[error("{format} data is corrupt or truncated: {message}")]
+    Decompress {
+        format: &'static str,
+        message: String,
+    },
+    #[error(
+        "decompressed size exceeds the cap of {cap} bytes (set PROFSQL_MAX_DECOMPRESSED to raise it)"
+    )]
+    TooLarge { cap: u64 },
+    #[error("not a valid profile.proto message: {0}")]
+    Malformed(String),
+    #[error("invalid profile: {0}")]
+    Invalid(String),
+    #[error("concatenated profiles detected (a second time_nanos field); merge them instead")]
+    Concatenated,
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A decoding failure, naming the file.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{path}: {reason}")]
+pub struct DecodeError {
+    pub path: String,
+    pub reason: Reason,
+}
+
+/// Options for decoding.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeOptions {
+    /// Largest decompressed size accepted, in bytes.
+    pub max_decompressed: u64,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        Self {
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+        }
+    }
+}
+
+impl DecodeOptions {
+    /// Defaults with the cap read from `PROFSQL_MAX_DECOMPRESSED`.
+    pub fn from_env() -> Result<Self, Reason> {
+        Ok(Self {
+            max_decompressed: max_decompressed_from_env().map_err(Reason::Config)?,
+        })
+    }
+}
+
+/// Decodes a profile from bytes; `name` is used in errors.
+pub fn decode_bytes(name: &str, data: &[u8], opts: &DecodeOptions) -> Result<Profile, DecodeError> {
+    let err = |reason| DecodeError {
+        path: name.to_string(),
+        reason,
+    };
+    if data.is_empty() {
+        return Err(err(Reason::Empty));
+    }
+    let raw = compress::decompress(data, opts.max_decompressed).map_err(err)?;
+    parse::parse(&raw).map_err(err)
+}
+
+/// Reads and decodes a profile file.
+pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeError> {
+    let name = path.display().to_string();
+    let err = |reason| DecodeError {
+        path: name.clone(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(err(Reason::IsDirectory));
+    }
+    let data = std::fs::read(path).map_err(|e| err(Reason::Io(e.to_string())))?;
+    decode_bytes(&name, &data, opts)
+}

@@ -1,0 +1,183 @@
+//! The decoded profile: header, symbol tables as prost structs, samples in a columnar store.
+
+use std::collections::HashMap;
+
+use super::proto::{Function, Location, Mapping};
+
+/// A sample type or period type, as indices into the string table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ValueType {
+    pub r#type: u32,
+    pub unit: u32,
+}
+
+/// One label of a sample. `str` is 0 for numeric labels; string indices are validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabelRec {
+    pub key: u32,
+    pub str: u32,
+    pub num: i64,
+    pub num_unit: u32,
+}
+
+impl LabelRec {
+    pub fn is_string(&self) -> bool {
+        self.str != 0
+    }
+}
+
+/// All samples of a profile, column by column. Sample `i` has the locations
+/// `loc_index[loc_offsets[i]..loc_offsets[i+1]]` (leaf first, as dense indices into
+/// `Profile::locations`), the values `values[i*n_types..(i+1)*n_types]`, and the labels
+/// `labels[label_offsets[i]..label_offsets[i+1]]`.
+#[derive(Debug, Default)]
+pub struct SampleStore {
+    pub loc_offsets: Vec<u32>,
+    pub loc_index: Vec<u32>,
+    pub values: Vec<i64>,
+    pub label_offsets: Vec<u32>,
+    pub labels: Vec<LabelRec>,
+    pub n_types: usize,
+}
+
+impl SampleStore {
+    pub fn len(&self) -> usize {
+        self.loc_offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn locations(&self, sample: usize) -> &[u32] {
+        &self.loc_index[self.loc_offsets[sample] as usize..self.loc_offsets[sample + 1] as usize]
+    }
+
+    pub fn values(&self, sample: usize) -> &[i64] {
+        &self.values[sample * self.n_types..(sample + 1) * self.n_types]
+    }
+
+    pub fn value(&self, sample: usize, type_index: usize) -> i64 {
+        self.values[sample * self.n_types + type_index]
+    }
+
+    pub fn labels(&self, sample: usize) -> &[LabelRec] {
+        &self.labels
+            [self.label_offsets[sample] as usize..self.label_offsets[sample + 1] as usize]
+    }
+}
+
+/// Maps message ids to positions. Go writes ids 1..=n in order, which needs no table.
+#[derive(Debug, Clone)]
+pub enum IdIndex {
+    Dense(usize),
+    Sparse(HashMap<u64, u32>),
+}
+
+impl IdIndex {
+    pub fn get(&self, id: u64) -> Option<u32> {
+        match self {
+            IdIndex::Dense(n) => {
+                if id >= 1 && id <= *n as u64 {
+                    Some((id - 1) as u32)
+                } else {
+                    None
+                }
+            }
+            IdIndex::Sparse(map) => map.get(&id).copied(),
+        }
+    }
+}
+
+/// A validated profile. String fields hold indices into `strings`, which is valid UTF-8
+/// (non-UTF-8 bytes are replaced, as Go would print them).
+#[derive(Debug)]
+pub struct Profile {
+    pub strings: Vec<String>,
+    pub sample_types: Vec<ValueType>,
+    pub default_sample_type: u32,
+    pub drop_frames: u32,
+    pub keep_frames: u32,
+    pub time_nanos: i64,
+    pub duration_nanos: i64,
+    pub period_type: ValueType,
+    pub period: i64,
+    pub comments: Vec<u32>,
+    pub doc_url: u32,
+    pub mappings: Vec<Mapping>,
+    pub locations: Vec<Location>,
+    pub functions: Vec<Function>,
+    pub mapping_index: IdIndex,
+    pub location_index: IdIndex,
+    pub function_index: IdIndex,
+    pub samples: SampleStore,
+}
+
+impl Profile {
+    pub fn str(&self, index: u32) -> &str {
+        self.strings.get(index as usize).map_or("", String::as_str)
+    }
+
+    /// String for an i64 index already validated to be in range.
+    pub fn str_i64(&self, index: i64) -> &str {
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.strings.get(i))
+            .map_or("", String::as_str)
+    }
+
+    pub fn sample_type_name(&self, index: usize) -> &str {
+        self.sample_types.get(index).map_or("", |t| self.str(t.r#type))
+    }
+
+    pub fn sample_type_unit(&self, index: usize) -> &str {
+        self.sample_types.get(index).map_or("", |t| self.str(t.unit))
+    }
+
+    /// pprof's default sample index: the default_sample_type if it names a type, else the
+    /// last type. `None` when the profile has no sample types.
+    pub fn default_sample_index(&self) -> Option<usize> {
+        if self.sample_types.is_empty() {
+            return None;
+        }
+        let wanted = self.str(self.default_sample_type);
+        if !wanted.is_empty() {
+            if let Some(i) = (0..self.sample_types.len()).find(|&i| self.sample_type_name(i) == wanted)
+            {
+                return Some(i);
+            }
+        }
+        Some(self.sample_types.len() - 1)
+    }
+
+    /// Resolves a `-sample_index` value as pprof does: empty means the default, a number is
+    /// range-checked, a name matches a type (with `inuse_` stripped as a legacy alias).
+    pub fn resolve_sample_index(&self, spec: &str) -> Result<usize, String> {
+        let n = self.sample_types.len();
+        if n == 0 {
+            return Err("profile has no sample types".to_string());
+        }
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return self
+                .default_sample_index()
+                .ok_or_else(|| "profile has no sample types".to_string());
+        }
+        if let Ok(i) = spec.parse::<i64>() {
+            if i < 0 || i as usize >= n {
+                return Err(format!("sample_index {spec} is outside the range [0..{}]", n - 1));
+            }
+            return Ok(i as usize);
+        }
+        let no_inuse = spec.strip_prefix("inuse_").unwrap_or(spec);
+        (0..n)
+            .find(|&i| {
+                let t = self.sample_type_name(i);
+                t == spec || t == no_inuse
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = (0..n).map(|i| self.sample_type_name(i)).collect();
+                format!("sample_index {spec:?} must be one of: [{}]", names.join(" "))
+            })
+    }
+}

@@ -1,0 +1,392 @@
+//! Decodes an uncompressed profile.proto message and checks it the way pprof's
+//! `postDecode` and `CheckValid` do.
+//!
+//! Two passes over the top level: the first reads everything but the samples (so location
+//! ids can be resolved), the second decodes samples straight into the columnar store.
+
+use std::collections::HashMap;
+
+use prost::Message;
+
+use super::model::{IdIndex, LabelRec, Profile, SampleStore, ValueType};
+use super::proto;
+use super::wire::{Reader, LEN, VARINT};
+use super::Reason;
+
+const PROFILE_SAMPLE_TYPE: u64 = 1;
+const PROFILE_SAMPLE: u64 = 2;
+const PROFILE_MAPPING: u64 = 3;
+const PROFILE_LOCATION: u64 = 4;
+const PROFILE_FUNCTION: u64 = 5;
+const PROFILE_STRING_TABLE: u64 = 6;
+const PROFILE_DROP_FRAMES: u64 = 7;
+const PROFILE_KEEP_FRAMES: u64 = 8;
+const PROFILE_TIME_NANOS: u64 = 9;
+const PROFILE_DURATION_NANOS: u64 = 10;
+const PROFILE_PERIOD_TYPE: u64 = 11;
+const PROFILE_PERIOD: u64 = 12;
+const PROFILE_COMMENT: u64 = 13;
+const PROFILE_DEFAULT_SAMPLE_TYPE: u64 = 14;
+const PROFILE_DOC_URL: u64 = 15;
+
+fn malformed(what: impl Into<String>) -> Reason {
+    Reason::Malformed(what.into())
+}
+
+fn invalid(what: impl Into<String>) -> Reason {
+    Reason::Invalid(what.into())
+}
+
+/// Raw header fields as found on the wire, before string indices are checked.
+#[derive(Default)]
+struct Header {
+    sample_types: Vec<proto::ValueType>,
+    strings: Vec<String>,
+    drop_frames: i64,
+    keep_frames: i64,
+    time_nanos: i64,
+    duration_nanos: i64,
+    period_type: Option<proto::ValueType>,
+    period: i64,
+    comments: Vec<i64>,
+    default_sample_type: i64,
+    doc_url: i64,
+    mappings: Vec<proto::Mapping>,
+    locations: Vec<proto::Location>,
+    functions: Vec<proto::Function>,
+    n_samples: usize,
+}
+
+fn sub<M: Message + Default>(r: &mut Reader, wire_type: u8, what: &str) -> Result<M, Reason> {
+    if wire_type != LEN {
+        return Err(malformed(format!("{what}: wrong wire type {wire_type}")));
+    }
+    let bytes = r
+        .bytes()
+        .ok_or_else(|| malformed(format!("{what}: truncated")))?;
+    M::decode(bytes).map_err(|e| malformed(format!("{what}: {e}")))
+}
+
+fn int(r: &mut Reader, wire_type: u8, what: &str) -> Result<i64, Reason> {
+    if wire_type != VARINT {
+        return Err(malformed(format!("{what}: wrong wire type {wire_type}")));
+    }
+    r.varint()
+        .map(|v| v as i64)
+        .ok_or_else(|| malformed(format!("{what}: truncated varint")))
+}
+
+fn read_header(data: &[u8]) -> Result<Header, Reason> {
+    let mut h = Header::default();
+    let mut r = Reader::new(data);
+    while !r.is_empty() {
+        let at = r.position();
+        let (field, wt) = r
+            .key()
+            .ok_or_else(|| malformed(format!("bad field key at byte {at}")))?;
+        match field {
+            PROFILE_SAMPLE_TYPE => h.sample_types.push(sub(&mut r, wt, "sample_type")?),
+            PROFILE_SAMPLE => {
+                if wt != LEN {
+                    return Err(malformed(format!("sample: wrong wire type {wt}")));
+                }
+                r.bytes()
+                    .ok_or_else(|| malformed(format!("sample at byte {at}: truncated")))?;
+                h.n_samples += 1;
+            }
+            PROFILE_MAPPING => h.mappings.push(sub(&mut r, wt, "mapping")?),
+            PROFILE_LOCATION => h.locations.push(sub(&mut r, wt, "location")?),
+            PROFILE_FUNCTION => h.functions.push(sub(&mut r, wt, "function")?),
+            PROFILE_STRING_TABLE => {
+                if wt != LEN {
+                    return Err(malformed(format!("string_table: wrong wire type {wt}")));
+                }
+                let bytes = r
+                    .bytes()
+                    .ok_or_else(|| malformed("string_table entry: truncated"))?;
+                h.strings.push(String::from_utf8_lossy(bytes).into_owned());
+            }
+            PROFILE_DROP_FRAMES => h.drop_frames = int(&mut r, wt, "drop_frames")?,
+            PROFILE_KEEP_FRAMES => h.keep_frames = int(&mut r, wt, "keep_frames")?,
+            PROFILE_TIME_NANOS => {
+                // pprof's own decoder refuses a second non-zero time_nanos: that is what two
+                // profiles written back to back into one file look like.
+                if h.time_nanos != 0 {
+                    return Err(Reason::Concatenated);
+                }
+                h.time_nanos = int(&mut r, wt, "time_nanos")?;
+            }
+            PROFILE_DURATION_NANOS => h.duration_nanos = int(&mut r, wt, "duration_nanos")?,
+            PROFILE_PERIOD_TYPE => h.period_type = Some(sub(&mut r, wt, "period_type")?),
+            PROFILE_PERIOD => h.period = int(&mut r, wt, "period")?,
+            PROFILE_COMMENT => r
+                .repeated_varint(wt, |v| h.comments.push(v as i64))
+                .ok_or_else(|| malformed("comment: truncated or wrong wire type"))?,
+            PROFILE_DEFAULT_SAMPLE_TYPE => {
+                h.default_sample_type = int(&mut r, wt, "default_sample_type")?
+            }
+            PROFILE_DOC_URL => h.doc_url = int(&mut r, wt, "doc_url")?,
+            _ => r
+                .skip(wt)
+                .ok_or_else(|| malformed(format!("field {field} at byte {at}: truncated")))?,
+        }
+    }
+    Ok(h)
+}
+
+/// Checks a string index and narrows it.
+fn strx(n_strings: usize, index: i64, what: &dyn Fn() -> String) -> Result<u32, Reason> {
+    if index < 0 || index as u64 >= n_strings as u64 {
+        return Err(invalid(format!(
+            "{}: string index {index} out of range (string_table has {n_strings} entries)",
+            what()
+        )));
+    }
+    Ok(index as u32)
+}
+
+fn build_index(ids: impl ExactSizeIterator<Item = u64>, what: &str) -> Result<IdIndex, Reason> {
+    let n = ids.len();
+    let mut dense = true;
+    let mut map: HashMap<u64, u32> = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id == 0 {
+            return Err(invalid(format!("{what} #{} has id 0 (ids must be non-zero)", i + 1)));
+        }
+        if dense && id == i as u64 + 1 {
+            continue;
+        }
+        if dense {
+            // First out-of-order id: fall back to a map holding everything so far.
+            dense = false;
+            map.reserve(n);
+            for j in 0..i {
+                map.insert(j as u64 + 1, j as u32);
+            }
+        }
+        if map.insert(id, i as u32).is_some() {
+            return Err(invalid(format!("{what} id {id} is not unique")));
+        }
+    }
+    Ok(if dense {
+        IdIndex::Dense(n)
+    } else {
+        IdIndex::Sparse(map)
+    })
+}
+
+fn check_symbols(h: &Header) -> Result<(IdIndex, IdIndex, IdIndex), Reason> {
+    let n = h.strings.len();
+    let mapping_index = build_index(h.mappings.iter().map(|m| m.id), "mapping")?;
+    let function_index = build_index(h.functions.iter().map(|f| f.id), "function")?;
+    let location_index = build_index(h.locations.iter().map(|l| l.id), "location")?;
+    for m in &h.mappings {
+        strx(n, m.filename, &|| format!("mapping {} filename", m.id))?;
+        strx(n, m.build_id, &|| format!("mapping {} build_id", m.id))?;
+    }
+    for f in &h.functions {
+        strx(n, f.name, &|| format!("function {} name", f.id))?;
+        strx(n, f.system_name, &|| format!("function {} system_name", f.id))?;
+        strx(n, f.filename, &|| format!("function {} filename", f.id))?;
+    }
+    for l in &h.locations {
+        if l.mapping_id != 0 && mapping_index.get(l.mapping_id).is_none() {
+            return Err(invalid(format!(
+                "location {} refers to mapping {} which does not exist",
+                l.id, l.mapping_id
+            )));
+        }
+        for line in &l.line {
+            if line.function_id == 0 {
+                return Err(invalid(format!(
+                    "location {} has a line without a function (function_id 0)",
+                    l.id
+                )));
+            }
+            if function_index.get(line.function_id).is_none() {
+                return Err(invalid(format!(
+                    "location {} refers to function {} which does not exist",
+                    l.id, line.function_id
+                )));
+            }
+        }
+    }
+    Ok((mapping_index, location_index, function_index))
+}
+
+fn value_type(n: usize, v: &proto::ValueType, what: &str) -> Result<ValueType, Reason> {
+    Ok(ValueType {
+        r#type: strx(n, v.r#type, &|| format!("{what} type"))?,
+        unit: strx(n, v.unit, &|| format!("{what} unit"))?,
+    })
+}
+
+/// Decodes the samples into `store`, resolving and checking location ids and label strings.
+fn read_samples(
+    data: &[u8],
+    store: &mut SampleStore,
+    location_index: &IdIndex,
+    n_strings: usize,
+) -> Result<(), Reason> {
+    let n_types = store.n_types;
+    let mut r = Reader::new(data);
+    let mut values: Vec<i64> = Vec::with_capacity(n_types);
+    while !r.is_empty() {
+        let (field, wt) = r.key().ok_or_else(|| malformed("bad field key"))?;
+        if field != PROFILE_SAMPLE {
+            r.skip(wt).ok_or_else(|| malformed("truncated field"))?;
+            continue;
+        }
+        let sample_no = store.len() + 1;
+        let body = r.bytes().ok_or_else(|| malformed("sample: truncated"))?;
+        let mut s = Reader::new(body);
+        values.clear();
+        let mut bad_location: Option<u64> = None;
+        while !s.is_empty() {
+            let (f, w) = s
+                .key()
+                .ok_or_else(|| malformed(format!("sample {sample_no}: bad field key")))?;
+            let truncated = || malformed(format!("sample {sample_no}: truncated or wrong wire type"));
+            match f {
+                1 => s
+                    .repeated_varint(w, |id| match location_index.get(id) {
+                        Some(i) => store.loc_index.push(i),
+                        None => {
+                            bad_location.get_or_insert(id);
+                        }
+                    })
+                    .ok_or_else(truncated)?,
+                2 => s
+                    .repeated_varint(w, |v| values.push(v as i64))
+                    .ok_or_else(truncated)?,
+                3 => {
+                    let label = s.bytes().filter(|_| w == LEN).ok_or_else(truncated)?;
+                    if let Some(rec) = read_label(label, n_strings, sample_no)? {
+                        store.labels.push(rec);
+                    }
+                }
+                _ => s.skip(w).ok_or_else(truncated)?,
+            }
+        }
+        if let Some(id) = bad_location {
+            return Err(invalid(format!(
+                "sample {sample_no} refers to location {id} which does not exist"
+            )));
+        }
+        if values.len() != n_types {
+            return Err(invalid(format!(
+                "sample {sample_no} has {} values but the profile has {n_types} sample types",
+                values.len()
+            )));
+        }
+        store.values.extend_from_slice(&values);
+        store.loc_offsets.push(offset(store.loc_index.len())?);
+        store.label_offsets.push(offset(store.labels.len())?);
+    }
+    Ok(())
+}
+
+fn offset(n: usize) -> Result<u32, Reason> {
+    u32::try_from(n).map_err(|_| invalid("more than 2^32 frames or labels in samples"))
+}
+
+/// Decodes one Label. Like pprof, a label with no string, number or unit carries nothing
+/// and is dropped.
+fn read_label(data: &[u8], n_strings: usize, sample_no: usize) -> Result<Option<LabelRec>, Reason> {
+    let mut r = Reader::new(data);
+    let (mut key, mut str, mut num, mut unit) = (0i64, 0i64, 0i64, 0i64);
+    while !r.is_empty() {
+        let (f, w) = r
+            .key()
+            .ok_or_else(|| malformed(format!("sample {sample_no} label: bad field key")))?;
+        let v = match (f, w) {
+            (1..=4, VARINT) => r.varint().map(|v| v as i64),
+            (1..=4, _) => None,
+            _ => r.skip(w).map(|_| 0),
+        }
+        .ok_or_else(|| malformed(format!("sample {sample_no} label: truncated")))?;
+        match f {
+            1 => key = v,
+            2 => str = v,
+            3 => num = v,
+            4 => unit = v,
+            _ => {}
+        }
+    }
+    let what = || format!("sample {sample_no} label");
+    let rec = LabelRec {
+        key: strx(n_strings, key, &what)?,
+        str: strx(n_strings, str, &what)?,
+        num,
+        num_unit: strx(n_strings, unit, &what)?,
+    };
+    if rec.str == 0 && rec.num == 0 && rec.num_unit == 0 {
+        return Ok(None);
+    }
+    Ok(Some(rec))
+}
+
+/// Decodes and validates an uncompressed profile.
+pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
+    if data.is_empty() {
+        return Err(Reason::Empty);
+    }
+    let h = read_header(data)?;
+    if h.strings.is_empty() {
+        return Err(invalid("string_table is empty (string_table[0] must be \"\")"));
+    }
+    if !h.strings[0].is_empty() {
+        return Err(invalid("string_table[0] must be \"\""));
+    }
+    let n = h.strings.len();
+    if h.n_samples > 0 && h.sample_types.is_empty() {
+        return Err(invalid("profile has samples but no sample types"));
+    }
+    let (mapping_index, location_index, function_index) = check_symbols(&h)?;
+    let sample_types = h
+        .sample_types
+        .iter()
+        .map(|v| value_type(n, v, "sample_type"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let period_type = match &h.period_type {
+        Some(v) => value_type(n, v, "period_type")?,
+        None => ValueType::default(),
+    };
+    let comments = h
+        .comments
+        .iter()
+        .map(|&c| strx(n, c, &|| "comment".to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut store = SampleStore {
+        n_types: sample_types.len(),
+        ..SampleStore::default()
+    };
+    store.loc_offsets.reserve(h.n_samples + 1);
+    store.loc_offsets.push(0);
+    store.label_offsets.reserve(h.n_samples + 1);
+    store.label_offsets.push(0);
+    store.values.reserve(h.n_samples * sample_types.len());
+    read_samples(data, &mut store, &location_index, n)?;
+
+    Ok(Profile {
+        default_sample_type: strx(n, h.default_sample_type, &|| "default_sample_type".into())?,
+        drop_frames: strx(n, h.drop_frames, &|| "drop_frames".into())?,
+        keep_frames: strx(n, h.keep_frames, &|| "keep_frames".into())?,
+        doc_url: strx(n, h.doc_url, &|| "doc_url".into())?,
+        strings: h.strings,
+        sample_types,
+        time_nanos: h.time_nanos,
+        duration_nanos: h.duration_nanos,
+        period_type,
+        period: h.period,
+        comments,
+        mappings: h.mappings,
+        locations: h.locations,
+        functions: h.functions,
+        mapping_index,
+        location_index,
+        function_index,
+        samples: store,
+    })
+}

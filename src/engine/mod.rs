@@ -1,0 +1,250 @@
+//! The query engine: a DataFusion session holding every loaded profile's tables.
+
+pub mod canned;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
+use datafusion::datasource::MemTable;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+pub use canned::{CannedQuery, Param};
+
+use crate::decode::{self, DecodeError, DecodeOptions, Profile};
+use crate::tables::{LazyKind, LazyTable, LoadedProfile, SMALL_TABLES};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error("{0}")]
+    DataFusion(#[from] DataFusionError),
+    #[error("{0}")]
+    Arrow(#[from] ArrowError),
+    #[error("{0}")]
+    Query(String),
+    #[error("no profile with id {0} is loaded")]
+    UnknownProfile(u32),
+}
+
+/// The result of a query: its schema (also when there are no rows) and its batches.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Profiles plus the SQL session over them. Profile ids are assigned 0, 1, 2, ... in load
+/// order.
+pub struct Engine {
+    ctx: SessionContext,
+    profiles: Vec<Arc<LoadedProfile>>,
+    decode_options: DecodeOptions,
+    partitions: usize,
+}
+
+impl Engine {
+    pub fn new(decode_options: DecodeOptions) -> Self {
+        let partitions = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let config = SessionConfig::new()
+            .with_target_partitions(partitions)
+            .with_information_schema(true);
+        let ctx = SessionContext::new_with_config(config);
+        profsql_udfs::register_all(&ctx);
+        let mut engine = Self {
+            ctx,
+            profiles: Vec::new(),
+            decode_options,
+            partitions,
+        };
+        // Empty tables exist from the start so queries and `\d` work before any load.
+        if let Err(e) = engine.register() {
+            // Registering empty tables cannot fail for valid schemas; keep the engine usable.
+            debug_assert!(false, "registering empty tables failed: {e}");
+        }
+        engine
+    }
+
+    /// An engine whose decompression cap comes from `PROFSQL_MAX_DECOMPRESSED`.
+    pub fn from_env() -> Result<Self, EngineError> {
+        let opts = DecodeOptions::from_env().map_err(|reason| {
+            EngineError::Decode(DecodeError {
+                path: decode::MAX_DECOMPRESSED_ENV.to_string(),
+                reason,
+            })
+        })?;
+        Ok(Self::new(opts))
+    }
+
+    pub fn session(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    pub fn profiles(&self) -> &[Arc<LoadedProfile>] {
+        &self.profiles
+    }
+
+    pub fn profile(&self, id: u32) -> Result<&Arc<LoadedProfile>, EngineError> {
+        self.profiles
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or(EngineError::UnknownProfile(id))
+    }
+
+    /// Decodes a file and adds it to every table. Returns its profile id.
+    pub fn load_file(&mut self, path: &Path) -> Result<u32, EngineError> {
+        let profile = decode::decode_file(path, &self.decode_options)?;
+        self.add_profile(path.display().to_string(), profile)
+    }
+
+    /// Adds an already decoded profile. Returns its profile id.
+    pub fn add_profile(&mut self, source: String, profile: Profile) -> Result<u32, EngineError> {
+        let id = u32::try_from(self.profiles.len())
+            .map_err(|_| EngineError::Query("too many profiles loaded".into()))?;
+        self.profiles
+            .push(Arc::new(LoadedProfile::new(id, source, profile)?));
+        if let Err(e) = self.register() {
+            self.profiles.pop();
+            let _ = self.register();
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Sample-type columns across all profiles, in order of first appearance.
+    fn value_columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for lp in &self.profiles {
+            for c in &lp.value_columns {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// (Re)registers every table over the current profile list. Cheap: the big tables are
+    /// generated at scan time and the small ones are shared batches.
+    fn register(&mut self) -> Result<(), EngineError> {
+        for name in SMALL_TABLES {
+            let schema = crate::tables::schema::small_schema(name);
+            let batches: Vec<RecordBatch> = self
+                .profiles
+                .iter()
+                .flat_map(|lp| lp.small.iter().filter(|(n, _)| *n == name))
+                .map(|(_, b)| b.clone())
+                .collect();
+            let table = MemTable::try_new(schema, vec![batches])?;
+            self.ctx.deregister_table(name)?;
+            self.ctx.register_table(name, Arc::new(table))?;
+        }
+        let value_columns = self.value_columns();
+        for kind in LazyKind::ALL {
+            let table = LazyTable::new(kind, &value_columns, self.profiles.clone(), self.partitions);
+            self.ctx.deregister_table(kind.table_name())?;
+            self.ctx.register_table(kind.table_name(), Arc::new(table))?;
+        }
+        Ok(())
+    }
+
+    /// Names of the profile tables, sorted.
+    pub fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = SMALL_TABLES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(LazyKind::ALL.iter().map(|k| k.table_name().to_string()))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Schema of a registered table (profile tables or any table the user created).
+    pub async fn table_schema(&self, name: &str) -> Result<SchemaRef, EngineError> {
+        let table = self.ctx.table_provider(name).await?;
+        Ok(table.schema())
+    }
+
+    /// Columns of a table as a result with columns `column`, `type`, `nullable`.
+    pub async fn describe_table(&self, name: &str) -> Result<QueryResult, EngineError> {
+        use datafusion::arrow::array::{BooleanArray, StringArray};
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        let schema = self.table_schema(name).await?;
+        let out = Arc::new(Schema::new(vec![
+            Field::new("column", DataType::Utf8, false),
+            Field::new("type", DataType::Utf8, false),
+            Field::new("nullable", DataType::Boolean, false),
+        ]));
+        let fields = schema.fields();
+        let batch = RecordBatch::try_new(
+            out.clone(),
+            vec![
+                Arc::new(StringArray::from_iter_values(fields.iter().map(|f| f.name().clone()))),
+                Arc::new(StringArray::from_iter_values(
+                    fields.iter().map(|f| f.data_type().to_string()),
+                )),
+                Arc::new(BooleanArray::from_iter(fields.iter().map(|f| Some(f.is_nullable())))),
+            ],
+        )?;
+        Ok(QueryResult {
+            schema: out,
+            batches: vec![batch],
+        })
+    }
+
+    /// Runs one SQL statement and collects its result.
+    pub async fn sql(&self, query: &str) -> Result<QueryResult, EngineError> {
+        let df = self.ctx.sql(query).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(QueryResult { schema, batches })
+    }
+
+    /// Runs every statement of a script (statements separated by `;`), in order.
+    pub async fn sql_script(&self, script: &str) -> Result<Vec<QueryResult>, EngineError> {
+        let statements = datafusion::sql::parser::DFParser::parse_sql(script)?;
+        let mut out = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let state = self.ctx.state();
+            let plan = state.statement_to_plan(statement).await?;
+            let df = self.ctx.execute_logical_plan(plan).await?;
+            let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+            let batches = df.collect().await?;
+            out.push(QueryResult { schema, batches });
+        }
+        Ok(out)
+    }
+
+    /// Runs one SQL statement and returns its result as a stream of batches, for outputs
+    /// too large to hold at once.
+    pub async fn sql_stream(
+        &self,
+        query: &str,
+    ) -> Result<(SchemaRef, datafusion::execution::SendableRecordBatchStream), EngineError> {
+        let df = self.ctx.sql(query).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        Ok((schema, df.execute_stream().await?))
+    }
+
+    /// Renders and runs a canned query.
+    pub async fn run_canned(
+        &self,
+        query: &CannedQuery,
+        params: &[(&str, Param)],
+    ) -> Result<QueryResult, EngineError> {
+        let sql = query.render(params)?;
+        self.sql(&sql).await
+    }
+}

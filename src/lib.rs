@@ -1,0 +1,15 @@
+//! profsql: pprof profiles as Arrow tables, queried with SQL on Apache DataFusion.
+//!
+//! Layers, each depending only on the ones below it:
+//! `report` (output formats) -> `tools` (canned queries) -> `engine` (DataFusion session)
+//! -> `tables` (Arrow flattening) -> `decode` (pprof parsing).
+
+pub mod cli;
+pub mod decode;
+pub mod engine;
+pub mod report;
+pub mod tables;
+pub mod tools;
+
+pub use datafusion;
+pub use engine::{Engine, EngineError, QueryResult};

@@ -1,0 +1,332 @@
+//! Builds record batches of the big tables (samples, frames, stacks, labels) for a range of
+//! samples, producing only the projected columns.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    new_null_array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array,
+    ListArray, RecordBatch, RecordBatchOptions, StringArray, StringBuilder, UInt32Array,
+    UInt64Array,
+};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, SchemaRef};
+use datafusion::arrow::error::ArrowError;
+
+use super::schema::LazyKind;
+use super::LoadedProfile;
+
+/// A contiguous range of samples of one profile.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunk {
+    pub profile: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What one scan asks for: the projected columns, with value columns resolved per profile.
+pub struct Request<'a> {
+    pub kind: LazyKind,
+    /// Output schema (already projected).
+    pub schema: &'a SchemaRef,
+    /// Column positions in the full table schema, in output order.
+    pub columns: &'a [usize],
+    /// For a value column position: the full schema's column name.
+    pub full_schema: &'a SchemaRef,
+}
+
+/// Which sample type a column reads, if it is a value column; `Err(())` if it is a base
+/// column. `Ok(None)` means the profile has no such type (NULL column).
+fn value_source(req: &Request, lp: &LoadedProfile, col: usize) -> Result<Option<usize>, ()> {
+    let base = req.kind.base_field_count();
+    if !req.kind.has_values() {
+        return Err(());
+    }
+    if col == base - 1 {
+        return Ok(lp.profile.default_sample_index());
+    }
+    if col < base {
+        return Err(());
+    }
+    let name = req.full_schema.field(col).name();
+    Ok(lp.value_columns.iter().position(|c| c == name))
+}
+
+fn value_column(lp: &LoadedProfile, type_index: Option<usize>, samples: &[u32]) -> ArrayRef {
+    match type_index {
+        Some(t) => Arc::new(Int64Array::from_iter_values(
+            samples.iter().map(|&s| lp.profile.samples.value(s as usize, t)),
+        )),
+        None => new_null_array(&DataType::Int64, samples.len()),
+    }
+}
+
+fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
+}
+
+pub fn generate(req: &Request, lp: &LoadedProfile, chunk: Chunk) -> Result<RecordBatch, ArrowError> {
+    match req.kind {
+        LazyKind::Samples => samples(req, lp, chunk),
+        LazyKind::Frames => frames(req, lp, chunk),
+        LazyKind::Stacks => stacks(req, lp, chunk),
+        LazyKind::Labels => labels(req, lp, chunk),
+    }
+}
+
+fn pid_column(lp: &LoadedProfile, n: usize) -> ArrayRef {
+    Arc::new(UInt32Array::from(vec![lp.id; n]))
+}
+
+fn sample_id_column(rows: &[u32]) -> ArrayRef {
+    Arc::new(UInt64Array::from_iter_values(rows.iter().map(|&s| s as u64)))
+}
+
+fn samples(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
+    let store = &lp.profile.samples;
+    let rows: Vec<u32> = (c.start as u32..c.end as u32).collect();
+    let mut out = Vec::with_capacity(req.columns.len());
+    for &col in req.columns {
+        if let Ok(t) = value_source(req, lp, col) {
+            out.push(value_column(lp, t, &rows));
+            continue;
+        }
+        out.push(match col {
+            0 => pid_column(lp, rows.len()),
+            1 => sample_id_column(&rows),
+            2 => {
+                let lo = store.loc_offsets[c.start] as usize;
+                let hi = store.loc_offsets[c.end] as usize;
+                let ids = UInt64Array::from_iter_values(
+                    store.loc_index[lo..hi]
+                        .iter()
+                        .map(|&l| lp.profile.locations[l as usize].id),
+                );
+                let offsets = OffsetBuffer::new(
+                    store.loc_offsets[c.start..=c.end]
+                        .iter()
+                        .map(|&o| (o as usize - lo) as i32)
+                        .collect(),
+                );
+                Arc::new(ListArray::try_new(
+                    Arc::new(Field::new_list_field(DataType::UInt64, false)),
+                    offsets,
+                    Arc::new(ids),
+                    None,
+                )?)
+            }
+            3 => {
+                let n = store.n_types;
+                let vals = Int64Array::from_iter_values(
+                    store.values[c.start * n..c.end * n].iter().copied(),
+                );
+                let offsets = OffsetBuffer::new(
+                    (0..=rows.len()).map(|i| (i * n) as i32).collect(),
+                );
+                Arc::new(ListArray::try_new(
+                    Arc::new(Field::new_list_field(DataType::Int64, false)),
+                    offsets,
+                    Arc::new(vals),
+                    None,
+                )?)
+            }
+            _ => return Err(ArrowError::InvalidArgumentError(format!("samples has no column {col}"))),
+        });
+    }
+    finish(req.schema, out, rows.len())
+}
+
+/// Row coordinates of the frames of a chunk: which sample, location and frame each row is.
+struct FrameRows {
+    sample: Vec<u32>,
+    depth: Vec<u32>,
+    loc_pos: Vec<u32>,
+    loc: Vec<u32>,
+    frame: Vec<u32>,
+    first: Vec<bool>,
+}
+
+fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
+    let store = &lp.profile.samples;
+    let sym = &lp.symbols;
+    let total = {
+        let lo = store.loc_offsets[c.start] as usize;
+        let hi = store.loc_offsets[c.end] as usize;
+        store.loc_index[lo..hi]
+            .iter()
+            .map(|&l| (sym.loc_frame_offsets[l as usize + 1] - sym.loc_frame_offsets[l as usize]) as usize)
+            .sum::<usize>()
+    };
+    let mut r = FrameRows {
+        sample: Vec::with_capacity(total),
+        depth: Vec::with_capacity(total),
+        loc_pos: Vec::with_capacity(total),
+        loc: Vec::with_capacity(total),
+        frame: Vec::with_capacity(total),
+        first: Vec::with_capacity(if want_first { total } else { 0 }),
+    };
+    // Per-name stamp of the last sample that used it: marks the first (leaf-most)
+    // occurrence of each function in a sample without a per-sample set.
+    let mut seen: Vec<u32> = if want_first {
+        vec![u32::MAX; sym.name_strings.len()]
+    } else {
+        Vec::new()
+    };
+    for s in c.start..c.end {
+        let mut depth = 0u32;
+        for (pos, &l) in store.locations(s).iter().enumerate() {
+            let lo = sym.loc_frame_offsets[l as usize];
+            let hi = sym.loc_frame_offsets[l as usize + 1];
+            for f in lo..hi {
+                r.sample.push(s as u32);
+                r.depth.push(depth);
+                r.loc_pos.push(pos as u32);
+                r.loc.push(l);
+                r.frame.push(f);
+                if want_first {
+                    let name = sym.frames[f as usize].name as usize;
+                    r.first.push(seen[name] != s as u32);
+                    seen[name] = s as u32;
+                }
+                depth += 1;
+            }
+        }
+    }
+    r
+}
+
+fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
+    const FIRST_IN_STACK: usize = 12;
+    let want_first = req.columns.contains(&FIRST_IN_STACK);
+    let r = frame_rows(lp, c, want_first);
+    let n = r.sample.len();
+    let sym = &lp.symbols;
+    let fr = |i: usize| &sym.frames[r.frame[i] as usize];
+    let loc = |i: usize| &lp.profile.locations[r.loc[i] as usize];
+    let mut out = Vec::with_capacity(req.columns.len());
+    for &col in req.columns {
+        if let Ok(t) = value_source(req, lp, col) {
+            out.push(value_column(lp, t, &r.sample));
+            continue;
+        }
+        let a: ArrayRef = match col {
+            0 => pid_column(lp, n),
+            1 => sample_id_column(&r.sample),
+            2 => Arc::new(UInt32Array::from(r.depth.clone())),
+            3 => Arc::new(UInt32Array::from(r.loc_pos.clone())),
+            4 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).id))),
+            5 => Arc::new(UInt32Array::from_iter_values((0..n).map(|i| fr(i).line_index))),
+            6 => Arc::new(UInt64Array::from_iter(
+                (0..n).map(|i| Some(fr(i).function_id).filter(|&f| f != 0)),
+            )),
+            7 => Arc::new(DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from_iter_values((0..n).map(|i| fr(i).name as i32)),
+                sym.names.clone(),
+            )?),
+            8 => Arc::new(DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from_iter((0..n).map(|i| fr(i).file.map(|f| f as i32))),
+                sym.files.clone(),
+            )?),
+            9 => Arc::new(Int64Array::from_iter_values((0..n).map(|i| fr(i).line))),
+            10 => Arc::new(Int64Array::from_iter_values((0..n).map(|i| fr(i).column))),
+            11 => Arc::new(BooleanArray::from_iter((0..n).map(|i| Some(fr(i).is_inline)))),
+            FIRST_IN_STACK => Arc::new(BooleanArray::from(r.first.clone())),
+            13 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).mapping_id))),
+            14 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).address))),
+            _ => return Err(ArrowError::InvalidArgumentError(format!("frames has no column {col}"))),
+        };
+        out.push(a);
+    }
+    finish(req.schema, out, n)
+}
+
+fn stacks(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
+    let store = &lp.profile.samples;
+    let sym = &lp.symbols;
+    let rows: Vec<u32> = (c.start as u32..c.end as u32).collect();
+    let mut out = Vec::with_capacity(req.columns.len());
+    for &col in req.columns {
+        if let Ok(t) = value_source(req, lp, col) {
+            out.push(value_column(lp, t, &rows));
+            continue;
+        }
+        let a: ArrayRef = match col {
+            0 => pid_column(lp, rows.len()),
+            1 => sample_id_column(&rows),
+            2 | 3 => {
+                let mut names = StringBuilder::new();
+                let mut offsets: Vec<i32> = Vec::with_capacity(rows.len() + 1);
+                let mut depths: Vec<u32> = Vec::with_capacity(rows.len());
+                offsets.push(0);
+                let mut count: usize = 0;
+                for s in c.start..c.end {
+                    let before = count;
+                    // Root first: locations from the end, lines from the caller.
+                    for &l in store.locations(s).iter().rev() {
+                        for f in sym.location_frames(l).iter().rev() {
+                            names.append_value(&sym.name_strings[f.name as usize]);
+                            count += 1;
+                        }
+                    }
+                    depths.push((count - before) as u32);
+                    offsets.push(i32::try_from(count).map_err(|_| {
+                        ArrowError::ComputeError("stack batch too large".into())
+                    })?);
+                }
+                if col == 3 {
+                    Arc::new(UInt32Array::from(depths))
+                } else {
+                    Arc::new(ListArray::try_new(
+                        Arc::new(Field::new_list_field(DataType::Utf8, false)),
+                        OffsetBuffer::new(offsets.into()),
+                        Arc::new(names.finish()),
+                        None,
+                    )?)
+                }
+            }
+            _ => return Err(ArrowError::InvalidArgumentError(format!("stacks has no column {col}"))),
+        };
+        out.push(a);
+    }
+    finish(req.schema, out, rows.len())
+}
+
+fn labels(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
+    let store = &lp.profile.samples;
+    let p = &lp.profile;
+    let lo = store.label_offsets[c.start] as usize;
+    let hi = store.label_offsets[c.end] as usize;
+    let recs = &store.labels[lo..hi];
+    let mut owner: Vec<u32> = Vec::with_capacity(recs.len());
+    for s in c.start..c.end {
+        let k = (store.label_offsets[s + 1] - store.label_offsets[s]) as usize;
+        owner.extend(std::iter::repeat_n(s as u32, k));
+    }
+    let n = recs.len();
+    let mut out = Vec::with_capacity(req.columns.len());
+    for &col in req.columns {
+        let a: ArrayRef = match col {
+            0 => pid_column(lp, n),
+            1 => sample_id_column(&owner),
+            2 => Arc::new(DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from_iter_values(recs.iter().map(|r| r.key as i32)),
+                lp.strings.clone(),
+            )?),
+            3 => Arc::new(StringArray::from_iter(
+                recs.iter().map(|r| r.is_string().then(|| p.str(r.str))),
+            )),
+            4 => Arc::new(Int64Array::from_iter(
+                recs.iter().map(|r| (!r.is_string()).then_some(r.num)),
+            )),
+            5 => Arc::new(StringArray::from_iter(recs.iter().map(|r| {
+                (!r.is_string() && r.num_unit != 0).then(|| p.str(r.num_unit))
+            }))),
+            _ => return Err(ArrowError::InvalidArgumentError(format!("labels has no column {col}"))),
+        };
+        out.push(a);
+    }
+    finish(req.schema, out, n)
+}

@@ -1,0 +1,62 @@
+//! Flattening a decoded profile into Arrow tables.
+//!
+//! Small tables are built at load; `samples`, `frames`, `stacks` and `labels` are generated
+//! batch by batch when scanned (see `lazy.rs`), from the compact sample store.
+
+mod generate;
+mod lazy;
+pub mod schema;
+mod small;
+pub mod symbols;
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::error::ArrowError;
+
+pub use lazy::LazyTable;
+pub use schema::{LazyKind, SMALL_TABLES};
+
+use crate::decode::Profile;
+
+/// A profile ready to be queried: decoded data, frame symbols, and its small tables.
+#[derive(Debug)]
+pub struct LoadedProfile {
+    pub id: u32,
+    pub source: String,
+    pub profile: Profile,
+    pub symbols: symbols::Symbols,
+    /// The whole string table as an Arrow array, for dictionary columns.
+    pub strings: Arc<StringArray>,
+    /// Column name of each sample type in the big tables.
+    pub value_columns: Vec<String>,
+    /// (table name, batch) for each small table.
+    pub small: Vec<(&'static str, RecordBatch)>,
+}
+
+impl LoadedProfile {
+    pub fn new(id: u32, source: impl Into<String>, profile: Profile) -> Result<Self, ArrowError> {
+        let source = source.into();
+        let type_names: Vec<&str> = (0..profile.sample_types.len())
+            .map(|i| profile.sample_type_name(i))
+            .collect();
+        let value_columns = schema::value_column_names(&type_names);
+        let small = small::build(id, &source, &profile, &value_columns)?;
+        let symbols = symbols::build(&profile);
+        let strings = Arc::new(StringArray::from_iter_values(profile.strings.iter()));
+        Ok(Self {
+            id,
+            source,
+            profile,
+            symbols,
+            strings,
+            value_columns,
+            small,
+        })
+    }
+
+    /// The column holding sample type `index` in the big tables.
+    pub fn value_column(&self, index: usize) -> Option<&str> {
+        self.value_columns.get(index).map(String::as_str)
+    }
+}

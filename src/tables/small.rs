@@ -1,0 +1,206 @@
+//! The small tables (profiles, sample_types, locations, lines, functions, mappings), built
+//! eagerly into one record batch each per profile.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array, ListBuilder, RecordBatch,
+    StringArray, StringBuilder, UInt32Array, UInt64Array,
+};
+use datafusion::arrow::datatypes::Int32Type;
+use datafusion::arrow::error::ArrowError;
+
+use super::schema::small_schema;
+use crate::decode::Profile;
+
+fn nonempty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+fn list_of_strings<'a>(items: impl Iterator<Item = &'a str>) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(
+        datafusion::arrow::datatypes::Field::new_list_field(
+            datafusion::arrow::datatypes::DataType::Utf8,
+            false,
+        ),
+    ));
+    for s in items {
+        b.values().append_value(s);
+    }
+    b.append(true);
+    Arc::new(b.finish())
+}
+
+/// A dictionary column over the profile's string table, keyed by string index.
+fn string_table_dict(strings: &Arc<StringArray>, keys: Vec<i32>) -> Result<ArrayRef, ArrowError> {
+    let dict = DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys), strings.clone())?;
+    Ok(Arc::new(dict))
+}
+
+pub fn build(
+    id: u32,
+    source: &str,
+    p: &Profile,
+    value_columns: &[String],
+) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
+    let strings = Arc::new(StringArray::from_iter_values(p.strings.iter()));
+    let pid = |n: usize| -> ArrayRef { Arc::new(UInt32Array::from(vec![id; n])) };
+    let default_index = p.default_sample_index();
+
+    let n_types = p.sample_types.len();
+    let type_labels: Vec<String> = (0..n_types)
+        .map(|i| format!("{}/{}", p.sample_type_name(i), p.sample_type_unit(i)))
+        .collect();
+    let profiles = RecordBatch::try_new(
+        small_schema("profiles"),
+        vec![
+            pid(1),
+            Arc::new(StringArray::from(vec![source])),
+            list_of_strings(type_labels.iter().map(String::as_str)),
+            Arc::new(StringArray::from(vec![
+                default_index.map(|i| p.sample_type_name(i))
+            ])),
+            Arc::new(UInt32Array::from(vec![default_index.map(|i| i as u32)])),
+            Arc::new(StringArray::from(vec![nonempty(p.str(p.period_type.r#type))])),
+            Arc::new(StringArray::from(vec![nonempty(p.str(p.period_type.unit))])),
+            Arc::new(Int64Array::from(vec![p.period])),
+            Arc::new(Int64Array::from(vec![p.time_nanos])),
+            Arc::new(Int64Array::from(vec![p.duration_nanos])),
+            list_of_strings(p.comments.iter().map(|&c| p.str(c))),
+            Arc::new(StringArray::from(vec![nonempty(p.str(p.drop_frames))])),
+            Arc::new(StringArray::from(vec![nonempty(p.str(p.keep_frames))])),
+            Arc::new(StringArray::from(vec![nonempty(p.str(p.doc_url))])),
+            Arc::new(UInt64Array::from(vec![p.samples.len() as u64])),
+            Arc::new(UInt64Array::from(vec![p.locations.len() as u64])),
+            Arc::new(UInt64Array::from(vec![p.functions.len() as u64])),
+            Arc::new(UInt64Array::from(vec![p.mappings.len() as u64])),
+        ],
+    )?;
+
+    let sample_types = RecordBatch::try_new(
+        small_schema("sample_types"),
+        vec![
+            pid(n_types),
+            Arc::new(UInt32Array::from_iter_values(0..n_types as u32)),
+            Arc::new(StringArray::from_iter_values(
+                (0..n_types).map(|i| p.sample_type_name(i)),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                (0..n_types).map(|i| p.sample_type_unit(i)),
+            )),
+            Arc::new(StringArray::from_iter_values(value_columns.iter())),
+            Arc::new(BooleanArray::from_iter(
+                (0..n_types).map(|i| Some(Some(i) == default_index)),
+            )),
+        ],
+    )?;
+
+    let locs = &p.locations;
+    let locations = RecordBatch::try_new(
+        small_schema("locations"),
+        vec![
+            pid(locs.len()),
+            Arc::new(UInt64Array::from_iter_values(locs.iter().map(|l| l.id))),
+            Arc::new(UInt64Array::from_iter_values(
+                locs.iter().map(|l| l.mapping_id),
+            )),
+            Arc::new(UInt64Array::from_iter_values(locs.iter().map(|l| l.address))),
+            Arc::new(BooleanArray::from_iter(
+                locs.iter().map(|l| Some(l.is_folded)),
+            )),
+            Arc::new(UInt32Array::from_iter_values(
+                locs.iter().map(|l| l.line.len() as u32),
+            )),
+        ],
+    )?;
+
+    let line_rows: Vec<(u64, u32, &crate::decode::proto::Line)> = locs
+        .iter()
+        .flat_map(|l| {
+            l.line
+                .iter()
+                .enumerate()
+                .map(move |(k, line)| (l.id, k as u32, line))
+        })
+        .collect();
+    let lines = RecordBatch::try_new(
+        small_schema("lines"),
+        vec![
+            pid(line_rows.len()),
+            Arc::new(UInt64Array::from_iter_values(line_rows.iter().map(|r| r.0))),
+            Arc::new(UInt32Array::from_iter_values(line_rows.iter().map(|r| r.1))),
+            Arc::new(UInt64Array::from_iter_values(
+                line_rows.iter().map(|r| r.2.function_id),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                line_rows.iter().map(|r| r.2.line),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                line_rows.iter().map(|r| r.2.column),
+            )),
+        ],
+    )?;
+
+    let funcs = &p.functions;
+    // Indices were validated against the string table, so they fit in i32 for any table
+    // that fits in memory; saturate rather than wrap just in case.
+    let key = |i: i64| i32::try_from(i).unwrap_or(0);
+    let functions = RecordBatch::try_new(
+        small_schema("functions"),
+        vec![
+            pid(funcs.len()),
+            Arc::new(UInt64Array::from_iter_values(funcs.iter().map(|f| f.id))),
+            string_table_dict(&strings, funcs.iter().map(|f| key(f.name)).collect())?,
+            string_table_dict(&strings, funcs.iter().map(|f| key(f.system_name)).collect())?,
+            string_table_dict(&strings, funcs.iter().map(|f| key(f.filename)).collect())?,
+            Arc::new(Int64Array::from_iter_values(
+                funcs.iter().map(|f| f.start_line),
+            )),
+        ],
+    )?;
+
+    let maps = &p.mappings;
+    let mappings = RecordBatch::try_new(
+        small_schema("mappings"),
+        vec![
+            pid(maps.len()),
+            Arc::new(UInt64Array::from_iter_values(maps.iter().map(|m| m.id))),
+            Arc::new(UInt64Array::from_iter_values(
+                maps.iter().map(|m| m.memory_start),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                maps.iter().map(|m| m.memory_limit),
+            )),
+            Arc::new(UInt64Array::from_iter_values(
+                maps.iter().map(|m| m.file_offset),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                maps.iter().map(|m| p.str_i64(m.filename)),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                maps.iter().map(|m| p.str_i64(m.build_id)),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                maps.iter().map(|m| Some(m.has_functions)),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                maps.iter().map(|m| Some(m.has_filenames)),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                maps.iter().map(|m| Some(m.has_line_numbers)),
+            )),
+            Arc::new(BooleanArray::from_iter(
+                maps.iter().map(|m| Some(m.has_inline_frames)),
+            )),
+        ],
+    )?;
+
+    Ok(vec![
+        ("profiles", profiles),
+        ("sample_types", sample_types),
+        ("locations", locations),
+        ("lines", lines),
+        ("functions", functions),
+        ("mappings", mappings),
+    ])
+}

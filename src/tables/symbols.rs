@@ -1,0 +1,157 @@
+//! Per-location frame expansion and the string dictionaries shared by every batch of a
+//! profile. Computed once at load; the big tables are generated from it on demand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::StringArray;
+
+use crate::decode::Profile;
+
+/// One frame of a location: one of its lines (or the whole location if it has no lines).
+#[derive(Clone, Copy, Debug)]
+pub struct FrameSym {
+    /// Position in the location's lines; 0 is the innermost inlined callee.
+    pub line_index: u32,
+    /// The function's id, 0 when the location has no line.
+    pub function_id: u64,
+    /// Index into `Symbols::names`: the node name at pprof's functions granularity.
+    pub name: u32,
+    /// Index into `Symbols::files`, if the function has a file name.
+    pub file: Option<u32>,
+    pub line: i64,
+    pub column: i64,
+    /// True when this line was inlined into a later line of the same location.
+    pub is_inline: bool,
+}
+
+/// Frames of all locations plus the dictionaries their strings live in.
+#[derive(Debug)]
+pub struct Symbols {
+    /// Frames of location `i` are `frames[loc_frame_offsets[i]..loc_frame_offsets[i+1]]`,
+    /// innermost (leaf-most) first.
+    pub loc_frame_offsets: Vec<u32>,
+    pub frames: Vec<FrameSym>,
+    pub names: Arc<StringArray>,
+    pub files: Arc<StringArray>,
+    /// Per entry of `names`, the name as an owned string, for building stacks.
+    pub name_strings: Vec<String>,
+}
+
+impl Symbols {
+    pub fn location_frames(&self, location: u32) -> &[FrameSym] {
+        let i = location as usize;
+        &self.frames[self.loc_frame_offsets[i] as usize..self.loc_frame_offsets[i + 1] as usize]
+    }
+}
+
+/// Interns strings into a dense dictionary.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+}
+
+/// `filepath.Base` for the `[binary]` name of unsymbolized frames.
+pub fn path_base(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return if path.is_empty() { "." } else { "/" };
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed)
+}
+
+/// The name pprof prints for a frame at functions granularity: the function name; for a
+/// location without symbols, `[binary base name]`; with nothing at all, `<unknown>`.
+fn node_name(profile: &Profile, location: usize, function_name: Option<&str>) -> String {
+    match function_name {
+        Some(name) if !name.is_empty() => name.to_string(),
+        Some(_) => "<unknown>".to_string(),
+        None => {
+            let loc = &profile.locations[location];
+            let file = profile
+                .mapping_index
+                .get(loc.mapping_id)
+                .map(|m| profile.str_i64(profile.mappings[m as usize].filename))
+                .unwrap_or("");
+            if file.is_empty() {
+                "<unknown>".to_string()
+            } else {
+                format!("[{}]", path_base(file))
+            }
+        }
+    }
+}
+
+pub fn build(profile: &Profile) -> Symbols {
+    let mut names = Interner::default();
+    let mut files = Interner::default();
+    let mut frames = Vec::with_capacity(profile.locations.len() * 2);
+    let mut offsets = Vec::with_capacity(profile.locations.len() + 1);
+    offsets.push(0u32);
+    for (li, loc) in profile.locations.iter().enumerate() {
+        if loc.line.is_empty() {
+            frames.push(FrameSym {
+                line_index: 0,
+                function_id: 0,
+                name: names.intern(&node_name(profile, li, None)),
+                file: None,
+                line: 0,
+                column: 0,
+                is_inline: false,
+            });
+        }
+        let n = loc.line.len();
+        for (k, line) in loc.line.iter().enumerate() {
+            // Validation guarantees the function exists.
+            let func = profile
+                .function_index
+                .get(line.function_id)
+                .map(|f| &profile.functions[f as usize]);
+            let fname = func.map_or("", |f| profile.str_i64(f.name));
+            let file = func.map_or("", |f| profile.str_i64(f.filename));
+            frames.push(FrameSym {
+                line_index: k as u32,
+                function_id: line.function_id,
+                name: names.intern(&node_name(profile, li, Some(fname))),
+                file: (!file.is_empty()).then(|| files.intern(file)),
+                line: line.line,
+                column: line.column,
+                is_inline: k + 1 < n,
+            });
+        }
+        offsets.push(frames.len() as u32);
+    }
+    Symbols {
+        loc_frame_offsets: offsets,
+        frames,
+        names: Arc::new(StringArray::from_iter_values(names.values.iter())),
+        files: Arc::new(StringArray::from_iter_values(files.values.iter())),
+        name_strings: names.values,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_base;
+
+    #[test]
+    fn base_names_like_go() {
+        assert_eq!(path_base("/usr/lib/libc.so.6"), "libc.so.6");
+        assert_eq!(path_base("bin/"), "bin");
+        assert_eq!(path_base("/"), "/");
+        assert_eq!(path_base("x"), "x");
+    }
+}
