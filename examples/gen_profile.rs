@@ -12,10 +12,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
-use prost::Message;
 use profsql::decode::proto::{
     Function, Label, Line, Location, Mapping, ProfileMessage, Sample, StringTable, ValueType,
 };
+use prost::Message;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -64,7 +64,14 @@ impl Rng {
 }
 
 const PACKAGES: [&str; 8] = [
-    "scheduler", "planner", "executor", "storage", "codec", "index", "rpc", "cache",
+    "scheduler",
+    "planner",
+    "executor",
+    "storage",
+    "codec",
+    "index",
+    "rpc",
+    "cache",
 ];
 
 struct Program {
@@ -347,7 +354,8 @@ fn main() -> anyhow::Result<()> {
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
     {
-        let mut gz = flate2::write::GzEncoder::new(tmp.as_file_mut(), flate2::Compression::default());
+        let mut gz =
+            flate2::write::GzEncoder::new(tmp.as_file_mut(), flate2::Compression::default());
         gz.write_all(&raw)?;
         gz.finish()?;
     }

@@ -5,18 +5,30 @@ mod common;
 
 use std::io::Write;
 
-use prost::Message;
-use profsql::decode::proto::{Function, Label, Line, Location, Mapping, ProfileMessage, Sample, ValueType};
+use profsql::decode::proto::{
+    Function, Label, Line, Location, Mapping, ProfileMessage, Sample, ValueType,
+};
 use profsql::decode::{decode_bytes, decode_file, DecodeError, DecodeOptions, Reason};
 use profsql::tools::top::{top, TopOptions};
+use prost::Message;
 
 use common::*;
 
 /// A small valid CPU profile: main -> work -> (inlined) helper, plus an unsymbolized frame.
 fn valid() -> ProfileMessage {
     let strings: Vec<String> = [
-        "", "samples", "count", "cpu", "nanoseconds", "main", "work", "helper", "main.go",
-        "/bin/app", "key", "value",
+        "",
+        "samples",
+        "count",
+        "cpu",
+        "nanoseconds",
+        "main",
+        "work",
+        "helper",
+        "main.go",
+        "/bin/app",
+        "key",
+        "value",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -99,8 +111,14 @@ fn decode(data: &[u8]) -> Result<profsql::decode::Profile, DecodeError> {
 fn refused(data: &[u8], needle: &str) -> Reason {
     let err = decode(data).expect_err("input should be refused");
     let text = err.to_string();
-    assert!(text.starts_with("case.pb: "), "error does not name the file: {text}");
-    assert!(text.contains(needle), "error {text:?} does not say {needle:?}");
+    assert!(
+        text.starts_with("case.pb: "),
+        "error does not name the file: {text}"
+    );
+    assert!(
+        text.contains(needle),
+        "error {text:?} does not say {needle:?}"
+    );
     err.reason
 }
 
@@ -153,7 +171,10 @@ fn truncated_gzip() {
 
 #[test]
 fn gzip_of_garbage() {
-    let reason = refused(&gzip(b"this is not a protobuf message at all \xff\xff\xff"), "not a valid profile.proto");
+    let reason = refused(
+        &gzip(b"this is not a protobuf message at all \xff\xff\xff"),
+        "not a valid profile.proto",
+    );
     assert!(matches!(reason, Reason::Malformed(_)));
 }
 
@@ -176,9 +197,18 @@ fn decompression_bomb_over_the_cap() {
 
 #[test]
 fn bad_string_index() {
-    refused(&mutated(|p| p.function[0].name = 999), "function 1 name: string index 999 out of range");
-    refused(&mutated(|p| p.sample[0].label[0].str = 77), "label: string index 77 out of range");
-    refused(&mutated(|p| p.sample_type[0].unit = -1), "string index -1 out of range");
+    refused(
+        &mutated(|p| p.function[0].name = 999),
+        "function 1 name: string index 999 out of range",
+    );
+    refused(
+        &mutated(|p| p.sample[0].label[0].str = 77),
+        "label: string index 77 out of range",
+    );
+    refused(
+        &mutated(|p| p.sample_type[0].unit = -1),
+        "string index -1 out of range",
+    );
 }
 
 #[test]
@@ -214,8 +244,14 @@ fn zero_id() {
 
 #[test]
 fn duplicate_id() {
-    refused(&mutated(|p| p.function[2].id = 2), "function id 2 is not unique");
-    refused(&mutated(|p| p.location[2].id = 1), "location id 1 is not unique");
+    refused(
+        &mutated(|p| p.function[2].id = 2),
+        "function id 2 is not unique",
+    );
+    refused(
+        &mutated(|p| p.location[2].id = 1),
+        "location id 1 is not unique",
+    );
 }
 
 #[test]
@@ -230,7 +266,10 @@ fn value_count_mismatch() {
 fn concatenated_profiles() {
     let one = valid().encode_to_vec();
     let two = [one.clone(), one].concat();
-    assert_eq!(refused(&two, "concatenated profiles detected"), Reason::Concatenated);
+    assert_eq!(
+        refused(&two, "concatenated profiles detected"),
+        Reason::Concatenated
+    );
     assert_eq!(refused(&gzip(&two), "concatenated"), Reason::Concatenated);
 }
 
@@ -244,7 +283,10 @@ fn line_without_function() {
 
 #[test]
 fn first_string_not_empty() {
-    refused(&mutated(|p| p.string_table[0] = "x".into()), "string_table[0] must be \"\"");
+    refused(
+        &mutated(|p| p.string_table[0] = "x".into()),
+        "string_table[0] must be \"\"",
+    );
 }
 
 #[test]
@@ -301,7 +343,9 @@ fn ten_thousand_frame_stack() {
         .add_profile("deep".into(), decode(&data).unwrap())
         .unwrap();
     let rt = runtime();
-    let r = rt.block_on(top(&engine, id, &TopOptions::default())).unwrap();
+    let r = rt
+        .block_on(top(&engine, id, &TopOptions::default()))
+        .unwrap();
     let main = r.rows.iter().find(|x| x.name == "main").unwrap();
     assert_eq!((main.flat, main.cum), (10, 30));
     let depth = rt
@@ -343,7 +387,11 @@ fn profile_with_no_sample_types() {
     let err = runtime()
         .block_on(top(&engine, id, &TopOptions::default()))
         .unwrap_err();
-    assert!(err.to_string().contains("notypes: profile has no sample types"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("notypes: profile has no sample types"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -358,7 +406,11 @@ fn directory_instead_of_a_file() {
 fn missing_file() {
     let path = std::path::Path::new("/nonexistent/profile.pb.gz");
     let err = decode_file(path, &DecodeOptions::default()).unwrap_err();
-    assert!(err.to_string().starts_with("/nonexistent/profile.pb.gz: cannot read file"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/profile.pb.gz: cannot read file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -367,10 +419,7 @@ fn non_utf8_string_is_replaced_not_refused() {
     let mut p = valid();
     p.string_table[5] = "placeholder".into();
     let mut raw = p.encode_to_vec();
-    let at = raw
-        .windows(11)
-        .position(|w| w == b"placeholder")
-        .unwrap();
+    let at = raw.windows(11).position(|w| w == b"placeholder").unwrap();
     raw[at] = 0xff;
     let decoded = decode(&raw).unwrap();
     assert_eq!(decoded.strings[5], "\u{fffd}laceholder");

@@ -38,7 +38,12 @@ fn check_exact_dir(dir: &Path) -> usize {
                 .map(|r| (r.name.clone(), r.flat, r.cum))
                 .collect();
             let want = read_exact(&tsv);
-            assert_eq!(got.len(), want.len(), "{}: row count for {ty}", profile.display());
+            assert_eq!(
+                got.len(),
+                want.len(),
+                "{}: row count for {ty}",
+                profile.display()
+            );
             for (i, (g, w)) in got.iter().zip(&want).enumerate() {
                 assert_eq!(g, w, "{} {ty}: row {i}", profile.display());
             }
@@ -73,9 +78,10 @@ fn corpus_top_equals_pprof_exact_references() {
 /// Our `samples` and `labels` tables for profile 0, as pprof's -raw would list them.
 fn samples_as_raw(rt: &tokio::runtime::Runtime, engine: &Engine) -> Vec<RawSample> {
     let r = rt
-        .block_on(engine.sql(
-            "SELECT sample_id, \"values\", location_ids FROM samples ORDER BY sample_id",
-        ))
+        .block_on(
+            engine
+                .sql("SELECT sample_id, \"values\", location_ids FROM samples ORDER BY sample_id"),
+        )
         .unwrap();
     let mut out = Vec::new();
     for b in &r.batches {
@@ -91,8 +97,8 @@ fn samples_as_raw(rt: &tokio::runtime::Runtime, engine: &Engine) -> Vec<RawSampl
             });
         }
     }
-    let r = rt
-        .block_on(engine.sql(
+    let r =
+        rt.block_on(engine.sql(
             "SELECT sample_id, key, str FROM labels WHERE str IS NOT NULL ORDER BY sample_id",
         ))
         .unwrap();
@@ -247,13 +253,21 @@ fn check_raw_dir(dir: &Path) -> usize {
         for (t, ty) in types.iter().enumerate() {
             let name = ty.split('/').next().unwrap();
             let want_total: i64 = want.iter().map(|s| s.values[t]).sum();
-            let q = format!(
-                "SELECT SUM(\"{name}\") FROM samples WHERE cardinality(location_ids) > 0"
-            );
+            let q =
+                format!("SELECT SUM(\"{name}\") FROM samples WHERE cardinality(location_ids) > 0");
             let r = rt.block_on(engine.sql(&q)).unwrap();
             let col = r.batches[0].column(0);
-            let got_total = if col.is_null(0) { 0 } else { col.as_primitive::<Int64Type>().value(0) };
-            assert_eq!(got_total, want_total, "{}: total of {ty}", profile.display());
+            let got_total = if col.is_null(0) {
+                0
+            } else {
+                col.as_primitive::<Int64Type>().value(0)
+            };
+            assert_eq!(
+                got_total,
+                want_total,
+                "{}: total of {ty}",
+                profile.display()
+            );
         }
         checked += 1;
     }
@@ -284,7 +298,14 @@ fn top_by_cum_orders_like_pprof() {
     let mut engine = engine();
     let id = engine.load_file(&fixtures_dir().join("cpu.pb.gz")).unwrap();
     let r = rt
-        .block_on(top(&engine, id, &TopOptions { sample_index: None, cum: true }))
+        .block_on(top(
+            &engine,
+            id,
+            &TopOptions {
+                sample_index: None,
+                cum: true,
+            },
+        ))
         .unwrap();
     let names: Vec<&str> = r.rows.iter().map(|r| r.name.as_str()).collect();
     let text = std::fs::read_to_string(fixtures_dir().join("cpu.pb.gz.cumall.txt")).unwrap();
@@ -294,7 +315,9 @@ fn top_by_cum_orders_like_pprof() {
         .skip(1)
         .map(|l| {
             let name = l.split_whitespace().skip(5).collect::<Vec<_>>().join(" ");
-            name.trim_end_matches(" (inline)").trim_end_matches(" (partial-inline)").to_string()
+            name.trim_end_matches(" (inline)")
+                .trim_end_matches(" (partial-inline)")
+                .to_string()
         })
         .collect();
     assert_eq!(names, want);

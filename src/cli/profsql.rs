@@ -73,7 +73,11 @@ fn load_all(engine: &mut Engine, paths: &[PathBuf]) -> Result<(), CliError> {
 }
 
 /// Prints results to stdout, or to `output` through a temporary file and a rename.
-fn emit(results: &[QueryResult], format: OutputFormat, output: Option<&Path>) -> Result<(), CliError> {
+fn emit(
+    results: &[QueryResult],
+    format: OutputFormat,
+    output: Option<&Path>,
+) -> Result<(), CliError> {
     match output {
         Some(path) => report::write_atomically(path, |file| {
             let mut w = std::io::BufWriter::new(file);
@@ -125,7 +129,11 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             for t in &written {
                 eprintln!("{}: {} rows -> {}", t.table, t.rows, t.path.display());
             }
-            eprintln!("exported {} tables in {:.2?}", written.len(), started.elapsed());
+            eprintln!(
+                "exported {} tables in {:.2?}",
+                written.len(),
+                started.elapsed()
+            );
             Ok(())
         }
         None => {

@@ -35,7 +35,12 @@ struct ReplHelper {
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let head = &line[..pos];
         let start = head
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\'))
@@ -182,7 +187,11 @@ pub async fn run(engine: Engine, format: OutputFormat) -> Result<(), CliError> {
     );
     let mut buffer = String::new();
     loop {
-        let prompt = if buffer.is_empty() { "profsql> " } else { "     ..> " };
+        let prompt = if buffer.is_empty() {
+            "profsql> "
+        } else {
+            "     ..> "
+        };
         match rl.readline(prompt) {
             Ok(line) => {
                 let trimmed = line.trim();

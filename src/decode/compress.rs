@@ -64,12 +64,14 @@ pub fn decompress(data: &[u8], cap: u64) -> Result<std::borrow::Cow<'_, [u8]>, R
         }
         // Multi-member gzip is read whole, as Go's gzip reader does.
         Container::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
-        Container::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(data).map_err(|e| Reason::Decompress {
-                format: container.name(),
-                message: e.to_string(),
-            })?,
-        ),
+        Container::Zstd => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(data).map_err(|e| {
+                Reason::Decompress {
+                    format: container.name(),
+                    message: e.to_string(),
+                }
+            })?)
+        }
     };
     let mut out = Vec::with_capacity(size_hint(data, container, cap));
     let mut limited = reader.take(cap.saturating_add(1));

@@ -8,7 +8,9 @@ mod wire;
 
 use std::path::Path;
 
-pub use compress::{max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV};
+pub use compress::{
+    max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV,
+};
 pub use model::{IdIndex, LabelRec, Profile, SampleStore, ValueType};
 
 /// Why a file was refused. Each message states the rule broken.

@@ -62,8 +62,7 @@ impl SampleStore {
     }
 
     pub fn labels(&self, sample: usize) -> &[LabelRec] {
-        &self.labels
-            [self.label_offsets[sample] as usize..self.label_offsets[sample + 1] as usize]
+        &self.labels[self.label_offsets[sample] as usize..self.label_offsets[sample + 1] as usize]
     }
 }
 
@@ -127,11 +126,15 @@ impl Profile {
     }
 
     pub fn sample_type_name(&self, index: usize) -> &str {
-        self.sample_types.get(index).map_or("", |t| self.str(t.r#type))
+        self.sample_types
+            .get(index)
+            .map_or("", |t| self.str(t.r#type))
     }
 
     pub fn sample_type_unit(&self, index: usize) -> &str {
-        self.sample_types.get(index).map_or("", |t| self.str(t.unit))
+        self.sample_types
+            .get(index)
+            .map_or("", |t| self.str(t.unit))
     }
 
     /// pprof's default sample index: the default_sample_type if it names a type, else the
@@ -142,7 +145,8 @@ impl Profile {
         }
         let wanted = self.str(self.default_sample_type);
         if !wanted.is_empty() {
-            if let Some(i) = (0..self.sample_types.len()).find(|&i| self.sample_type_name(i) == wanted)
+            if let Some(i) =
+                (0..self.sample_types.len()).find(|&i| self.sample_type_name(i) == wanted)
             {
                 return Some(i);
             }
@@ -165,7 +169,10 @@ impl Profile {
         }
         if let Ok(i) = spec.parse::<i64>() {
             if i < 0 || i as usize >= n {
-                return Err(format!("sample_index {spec} is outside the range [0..{}]", n - 1));
+                return Err(format!(
+                    "sample_index {spec} is outside the range [0..{}]",
+                    n - 1
+                ));
             }
             return Ok(i as usize);
         }
@@ -177,7 +184,10 @@ impl Profile {
             })
             .ok_or_else(|| {
                 let names: Vec<&str> = (0..n).map(|i| self.sample_type_name(i)).collect();
-                format!("sample_index {spec:?} must be one of: [{}]", names.join(" "))
+                format!(
+                    "sample_index {spec:?} must be one of: [{}]",
+                    names.join(" ")
+                )
             })
     }
 }

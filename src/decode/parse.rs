@@ -151,7 +151,10 @@ fn build_index(ids: impl ExactSizeIterator<Item = u64>, what: &str) -> Result<Id
     let mut map: HashMap<u64, u32> = HashMap::new();
     for (i, id) in ids.enumerate() {
         if id == 0 {
-            return Err(invalid(format!("{what} #{} has id 0 (ids must be non-zero)", i + 1)));
+            return Err(invalid(format!(
+                "{what} #{} has id 0 (ids must be non-zero)",
+                i + 1
+            )));
         }
         if dense && id == i as u64 + 1 {
             continue;
@@ -186,7 +189,9 @@ fn check_symbols(h: &Header) -> Result<(IdIndex, IdIndex, IdIndex), Reason> {
     }
     for f in &h.functions {
         strx(n, f.name, &|| format!("function {} name", f.id))?;
-        strx(n, f.system_name, &|| format!("function {} system_name", f.id))?;
+        strx(n, f.system_name, &|| {
+            format!("function {} system_name", f.id)
+        })?;
         strx(n, f.filename, &|| format!("function {} filename", f.id))?;
     }
     for l in &h.locations {
@@ -246,7 +251,8 @@ fn read_samples(
             let (f, w) = s
                 .key()
                 .ok_or_else(|| malformed(format!("sample {sample_no}: bad field key")))?;
-            let truncated = || malformed(format!("sample {sample_no}: truncated or wrong wire type"));
+            let truncated =
+                || malformed(format!("sample {sample_no}: truncated or wrong wire type"));
             match f {
                 1 => s
                     .repeated_varint(w, |id| match location_index.get(id) {
@@ -333,7 +339,9 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
     }
     let h = read_header(data)?;
     if h.strings.is_empty() {
-        return Err(invalid("string_table is empty (string_table[0] must be \"\")"));
+        return Err(invalid(
+            "string_table is empty (string_table[0] must be \"\")",
+        ));
     }
     if !h.strings[0].is_empty() {
         return Err(invalid("string_table[0] must be \"\""));

@@ -70,16 +70,13 @@ impl CannedQuery {
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after.find("}}").ok_or_else(|| {
-                EngineError::Query(format!("query {}: unclosed {{{{", self.name))
-            })?;
+            let end = after
+                .find("}}")
+                .ok_or_else(|| EngineError::Query(format!("query {}: unclosed {{{{", self.name)))?;
             let name = after[..end].trim();
-            let value = params
-                .iter()
-                .find(|(n, _)| *n == name)
-                .ok_or_else(|| {
-                    EngineError::Query(format!("query {} needs parameter {name}", self.name))
-                })?;
+            let value = params.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                EngineError::Query(format!("query {} needs parameter {name}", self.name))
+            })?;
             out.push_str(&value.1.to_sql());
             rest = &after[end + 2..];
         }

@@ -153,9 +153,11 @@ impl Engine {
         }
         let value_columns = self.value_columns();
         for kind in LazyKind::ALL {
-            let table = LazyTable::new(kind, &value_columns, self.profiles.clone(), self.partitions);
+            let table =
+                LazyTable::new(kind, &value_columns, self.profiles.clone(), self.partitions);
             self.ctx.deregister_table(kind.table_name())?;
-            self.ctx.register_table(kind.table_name(), Arc::new(table))?;
+            self.ctx
+                .register_table(kind.table_name(), Arc::new(table))?;
         }
         Ok(())
     }
@@ -191,11 +193,15 @@ impl Engine {
         let batch = RecordBatch::try_new(
             out.clone(),
             vec![
-                Arc::new(StringArray::from_iter_values(fields.iter().map(|f| f.name().clone()))),
+                Arc::new(StringArray::from_iter_values(
+                    fields.iter().map(|f| f.name().clone()),
+                )),
                 Arc::new(StringArray::from_iter_values(
                     fields.iter().map(|f| f.data_type().to_string()),
                 )),
-                Arc::new(BooleanArray::from_iter(fields.iter().map(|f| Some(f.is_nullable())))),
+                Arc::new(BooleanArray::from_iter(
+                    fields.iter().map(|f| Some(f.is_nullable())),
+                )),
             ],
         )?;
         Ok(QueryResult {

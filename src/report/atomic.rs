@@ -24,7 +24,12 @@ pub fn write_atomically(
         .prefix(".profsql-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| file_err(format!("cannot create a temporary file in {}: {e}", dir.display())))?;
+        .map_err(|e| {
+            file_err(format!(
+                "cannot create a temporary file in {}: {e}",
+                dir.display()
+            ))
+        })?;
     write(tmp.as_file_mut())?;
     tmp.as_file_mut()
         .flush()
@@ -36,6 +41,7 @@ pub fn write_atomically(
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
     }
-    tmp.persist(path).map_err(|e| file_err(e.error.to_string()))?;
+    tmp.persist(path)
+        .map_err(|e| file_err(e.error.to_string()))?;
     Ok(())
 }

@@ -29,7 +29,9 @@ impl FromStr for OutputFormat {
             "csv" => Ok(Self::Csv),
             "json" => Ok(Self::Json),
             "ndjson" => Ok(Self::Ndjson),
-            _ => Err(format!("unknown format {s:?}: use table, csv, json or ndjson")),
+            _ => Err(format!(
+                "unknown format {s:?}: use table, csv, json or ndjson"
+            )),
         }
     }
 }
@@ -37,7 +39,10 @@ impl FromStr for OutputFormat {
 /// Dictionary columns become their value type: every writer then treats them as plain
 /// strings. With `flatten_nested`, lists and structs become their display text (CSV has
 /// no nested values).
-fn plain_batches(r: &QueryResult, flatten_nested: bool) -> Result<(SchemaRef, Vec<RecordBatch>), ReportError> {
+fn plain_batches(
+    r: &QueryResult,
+    flatten_nested: bool,
+) -> Result<(SchemaRef, Vec<RecordBatch>), ReportError> {
     let fields: Vec<Field> = r
         .schema
         .fields()
@@ -75,11 +80,19 @@ fn plain_batches(r: &QueryResult, flatten_nested: bool) -> Result<(SchemaRef, Ve
 }
 
 /// Writes `r` to `w` in the given format.
-pub fn write_result(r: &QueryResult, format: OutputFormat, w: &mut dyn Write) -> Result<(), ReportError> {
+pub fn write_result(
+    r: &QueryResult,
+    format: OutputFormat,
+    w: &mut dyn Write,
+) -> Result<(), ReportError> {
     match format {
         OutputFormat::Table => {
             let (schema, batches) = plain_batches(r, false)?;
-            writeln!(w, "{}", pretty_format_batches_with_schema(schema, &batches)?)?;
+            writeln!(
+                w,
+                "{}",
+                pretty_format_batches_with_schema(schema, &batches)?
+            )?;
         }
         OutputFormat::Csv => {
             let (_, batches) = plain_batches(r, true)?;
@@ -87,7 +100,12 @@ pub fn write_result(r: &QueryResult, format: OutputFormat, w: &mut dyn Write) ->
                 .with_header(true)
                 .build(&mut *w);
             if batches.is_empty() {
-                let names: Vec<&str> = r.schema.fields().iter().map(|f| f.name().as_str()).collect();
+                let names: Vec<&str> = r
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect();
                 drop(writer);
                 writeln!(w, "{}", names.join(","))?;
             } else {
@@ -103,12 +121,7 @@ pub fn write_result(r: &QueryResult, format: OutputFormat, w: &mut dyn Write) ->
                 writer.write(b)?;
             }
             writer.finish()?;
-            let empty = batches.iter().all(|b| b.num_rows() == 0);
             drop(writer);
-            if empty {
-                // The array writer prints nothing for no rows; JSON readers want `[]`.
-                write!(w, "[]")?;
-            }
             writeln!(w)?;
         }
         OutputFormat::Ndjson => {

@@ -31,7 +31,9 @@ pub async fn export_tables(engine: &Engine, dir: &Path) -> Result<Vec<ExportedTa
         .build();
     let mut out = Vec::new();
     for table in engine.table_names() {
-        let (schema, mut stream) = engine.sql_stream(&format!("SELECT * FROM \"{table}\"")).await?;
+        let (schema, mut stream) = engine
+            .sql_stream(&format!("SELECT * FROM \"{table}\""))
+            .await?;
         let path = dir.join(format!("{table}.parquet"));
         let pq = |e: datafusion::parquet::errors::ParquetError| ReportError::Parquet(e.to_string());
         let mut rows = 0usize;
@@ -47,8 +49,8 @@ pub async fn export_tables(engine: &Engine, dir: &Path) -> Result<Vec<ExportedTa
                 message: format!("cannot create a temporary file: {e}"),
             })?;
         {
-            let mut writer = ArrowWriter::try_new(tmp.as_file_mut(), schema, Some(props.clone()))
-                .map_err(pq)?;
+            let mut writer =
+                ArrowWriter::try_new(tmp.as_file_mut(), schema, Some(props.clone())).map_err(pq)?;
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(crate::engine::EngineError::from)?;
                 rows += batch.num_rows();

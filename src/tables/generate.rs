@@ -4,9 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    new_null_array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array,
-    ListArray, RecordBatch, RecordBatchOptions, StringArray, StringBuilder, UInt32Array,
-    UInt64Array,
+    new_null_array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array, ListArray,
+    RecordBatch, RecordBatchOptions, StringArray, StringBuilder, UInt32Array, UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, Int32Type, SchemaRef};
@@ -54,13 +53,19 @@ fn value_source(req: &Request, lp: &LoadedProfile, col: usize) -> Result<Option<
 fn value_column(lp: &LoadedProfile, type_index: Option<usize>, samples: &[u32]) -> ArrayRef {
     match type_index {
         Some(t) => Arc::new(Int64Array::from_iter_values(
-            samples.iter().map(|&s| lp.profile.samples.value(s as usize, t)),
+            samples
+                .iter()
+                .map(|&s| lp.profile.samples.value(s as usize, t)),
         )),
         None => new_null_array(&DataType::Int64, samples.len()),
     }
 }
 
-fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch, ArrowError> {
+fn finish(
+    schema: &SchemaRef,
+    columns: Vec<ArrayRef>,
+    rows: usize,
+) -> Result<RecordBatch, ArrowError> {
     RecordBatch::try_new_with_options(
         schema.clone(),
         columns,
@@ -68,7 +73,11 @@ fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Result<Rec
     )
 }
 
-pub fn generate(req: &Request, lp: &LoadedProfile, chunk: Chunk) -> Result<RecordBatch, ArrowError> {
+pub fn generate(
+    req: &Request,
+    lp: &LoadedProfile,
+    chunk: Chunk,
+) -> Result<RecordBatch, ArrowError> {
     match req.kind {
         LazyKind::Samples => samples(req, lp, chunk),
         LazyKind::Frames => frames(req, lp, chunk),
@@ -82,7 +91,9 @@ fn pid_column(lp: &LoadedProfile, n: usize) -> ArrayRef {
 }
 
 fn sample_id_column(rows: &[u32]) -> ArrayRef {
-    Arc::new(UInt64Array::from_iter_values(rows.iter().map(|&s| s as u64)))
+    Arc::new(UInt64Array::from_iter_values(
+        rows.iter().map(|&s| s as u64),
+    ))
 }
 
 fn samples(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
@@ -123,9 +134,7 @@ fn samples(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, A
                 let vals = Int64Array::from_iter_values(
                     store.values[c.start * n..c.end * n].iter().copied(),
                 );
-                let offsets = OffsetBuffer::new(
-                    (0..=rows.len()).map(|i| (i * n) as i32).collect(),
-                );
+                let offsets = OffsetBuffer::new((0..=rows.len()).map(|i| (i * n) as i32).collect());
                 Arc::new(ListArray::try_new(
                     Arc::new(Field::new_list_field(DataType::Int64, false)),
                     offsets,
@@ -133,7 +142,11 @@ fn samples(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, A
                     None,
                 )?)
             }
-            _ => return Err(ArrowError::InvalidArgumentError(format!("samples has no column {col}"))),
+            _ => {
+                return Err(ArrowError::InvalidArgumentError(format!(
+                    "samples has no column {col}"
+                )))
+            }
         });
     }
     finish(req.schema, out, rows.len())
@@ -157,7 +170,9 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
         let hi = store.loc_offsets[c.end] as usize;
         store.loc_index[lo..hi]
             .iter()
-            .map(|&l| (sym.loc_frame_offsets[l as usize + 1] - sym.loc_frame_offsets[l as usize]) as usize)
+            .map(|&l| {
+                (sym.loc_frame_offsets[l as usize + 1] - sym.loc_frame_offsets[l as usize]) as usize
+            })
             .sum::<usize>()
     };
     let mut r = FrameRows {
@@ -218,7 +233,9 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             2 => Arc::new(UInt32Array::from(r.depth.clone())),
             3 => Arc::new(UInt32Array::from(r.loc_pos.clone())),
             4 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).id))),
-            5 => Arc::new(UInt32Array::from_iter_values((0..n).map(|i| fr(i).line_index))),
+            5 => Arc::new(UInt32Array::from_iter_values(
+                (0..n).map(|i| fr(i).line_index),
+            )),
             6 => Arc::new(UInt64Array::from_iter(
                 (0..n).map(|i| Some(fr(i).function_id).filter(|&f| f != 0)),
             )),
@@ -232,11 +249,21 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             )?),
             9 => Arc::new(Int64Array::from_iter_values((0..n).map(|i| fr(i).line))),
             10 => Arc::new(Int64Array::from_iter_values((0..n).map(|i| fr(i).column))),
-            11 => Arc::new(BooleanArray::from_iter((0..n).map(|i| Some(fr(i).is_inline)))),
+            11 => Arc::new(BooleanArray::from_iter(
+                (0..n).map(|i| Some(fr(i).is_inline)),
+            )),
             FIRST_IN_STACK => Arc::new(BooleanArray::from(r.first.clone())),
-            13 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).mapping_id))),
-            14 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).address))),
-            _ => return Err(ArrowError::InvalidArgumentError(format!("frames has no column {col}"))),
+            13 => Arc::new(UInt64Array::from_iter_values(
+                (0..n).map(|i| loc(i).mapping_id),
+            )),
+            14 => Arc::new(UInt64Array::from_iter_values(
+                (0..n).map(|i| loc(i).address),
+            )),
+            _ => {
+                return Err(ArrowError::InvalidArgumentError(format!(
+                    "frames has no column {col}"
+                )))
+            }
         };
         out.push(a);
     }
@@ -253,42 +280,47 @@ fn stacks(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             out.push(value_column(lp, t, &rows));
             continue;
         }
-        let a: ArrayRef = match col {
-            0 => pid_column(lp, rows.len()),
-            1 => sample_id_column(&rows),
-            2 | 3 => {
-                let mut names = StringBuilder::new();
-                let mut offsets: Vec<i32> = Vec::with_capacity(rows.len() + 1);
-                let mut depths: Vec<u32> = Vec::with_capacity(rows.len());
-                offsets.push(0);
-                let mut count: usize = 0;
-                for s in c.start..c.end {
-                    let before = count;
-                    // Root first: locations from the end, lines from the caller.
-                    for &l in store.locations(s).iter().rev() {
-                        for f in sym.location_frames(l).iter().rev() {
-                            names.append_value(&sym.name_strings[f.name as usize]);
-                            count += 1;
+        let a: ArrayRef =
+            match col {
+                0 => pid_column(lp, rows.len()),
+                1 => sample_id_column(&rows),
+                2 | 3 => {
+                    let mut names = StringBuilder::new();
+                    let mut offsets: Vec<i32> = Vec::with_capacity(rows.len() + 1);
+                    let mut depths: Vec<u32> = Vec::with_capacity(rows.len());
+                    offsets.push(0);
+                    let mut count: usize = 0;
+                    for s in c.start..c.end {
+                        let before = count;
+                        // Root first: locations from the end, lines from the caller.
+                        for &l in store.locations(s).iter().rev() {
+                            for f in sym.location_frames(l).iter().rev() {
+                                names.append_value(&sym.name_strings[f.name as usize]);
+                                count += 1;
+                            }
                         }
+                        depths.push((count - before) as u32);
+                        offsets.push(i32::try_from(count).map_err(|_| {
+                            ArrowError::ComputeError("stack batch too large".into())
+                        })?);
                     }
-                    depths.push((count - before) as u32);
-                    offsets.push(i32::try_from(count).map_err(|_| {
-                        ArrowError::ComputeError("stack batch too large".into())
-                    })?);
+                    if col == 3 {
+                        Arc::new(UInt32Array::from(depths))
+                    } else {
+                        Arc::new(ListArray::try_new(
+                            Arc::new(Field::new_list_field(DataType::Utf8, false)),
+                            OffsetBuffer::new(offsets.into()),
+                            Arc::new(names.finish()),
+                            None,
+                        )?)
+                    }
                 }
-                if col == 3 {
-                    Arc::new(UInt32Array::from(depths))
-                } else {
-                    Arc::new(ListArray::try_new(
-                        Arc::new(Field::new_list_field(DataType::Utf8, false)),
-                        OffsetBuffer::new(offsets.into()),
-                        Arc::new(names.finish()),
-                        None,
-                    )?)
+                _ => {
+                    return Err(ArrowError::InvalidArgumentError(format!(
+                        "stacks has no column {col}"
+                    )))
                 }
-            }
-            _ => return Err(ArrowError::InvalidArgumentError(format!("stacks has no column {col}"))),
-        };
+            };
         out.push(a);
     }
     finish(req.schema, out, rows.len())
@@ -324,7 +356,11 @@ fn labels(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             5 => Arc::new(StringArray::from_iter(recs.iter().map(|r| {
                 (!r.is_string() && r.num_unit != 0).then(|| p.str(r.num_unit))
             }))),
-            _ => return Err(ArrowError::InvalidArgumentError(format!("labels has no column {col}"))),
+            _ => {
+                return Err(ArrowError::InvalidArgumentError(format!(
+                    "labels has no column {col}"
+                )))
+            }
         };
         out.push(a);
     }

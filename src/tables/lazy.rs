@@ -90,9 +90,11 @@ fn profile_id_filter(expr: &Expr) -> Option<BTreeSet<u32>> {
                 None
             }
         }
-        Expr::InList(il) if !il.negated && is_pid(&il.expr) => {
-            il.list.iter().map(lit_u32).collect::<Option<BTreeSet<u32>>>()
-        }
+        Expr::InList(il) if !il.negated && is_pid(&il.expr) => il
+            .list
+            .iter()
+            .map(lit_u32)
+            .collect::<Option<BTreeSet<u32>>>(),
         _ => None,
     }
 }
@@ -208,7 +210,12 @@ struct ChunkStream {
 
 impl fmt::Debug for ChunkStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ChunkStream({}, {} chunks)", self.kind.table_name(), self.chunks.len())
+        write!(
+            f,
+            "ChunkStream({}, {} chunks)",
+            self.kind.table_name(),
+            self.chunks.len()
+        )
     }
 }
 

@@ -131,9 +131,8 @@ pub fn value_column_names(type_names: &[&str]) -> Vec<String> {
     let reserved = reserved_column_names();
     let mut out: Vec<String> = Vec::with_capacity(type_names.len());
     for (i, name) in type_names.iter().enumerate() {
-        let taken = name.is_empty()
-            || reserved.iter().any(|r| r == name)
-            || out.iter().any(|o| o == name);
+        let taken =
+            name.is_empty() || reserved.iter().any(|r| r == name) || out.iter().any(|o| o == name);
         out.push(if taken {
             format!("{}_{i}", if name.is_empty() { "type" } else { name })
         } else {

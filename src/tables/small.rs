@@ -61,7 +61,9 @@ pub fn build(
                 default_index.map(|i| p.sample_type_name(i))
             ])),
             Arc::new(UInt32Array::from(vec![default_index.map(|i| i as u32)])),
-            Arc::new(StringArray::from(vec![nonempty(p.str(p.period_type.r#type))])),
+            Arc::new(StringArray::from(vec![nonempty(
+                p.str(p.period_type.r#type),
+            )])),
             Arc::new(StringArray::from(vec![nonempty(p.str(p.period_type.unit))])),
             Arc::new(Int64Array::from(vec![p.period])),
             Arc::new(Int64Array::from(vec![p.time_nanos])),
@@ -104,7 +106,9 @@ pub fn build(
             Arc::new(UInt64Array::from_iter_values(
                 locs.iter().map(|l| l.mapping_id),
             )),
-            Arc::new(UInt64Array::from_iter_values(locs.iter().map(|l| l.address))),
+            Arc::new(UInt64Array::from_iter_values(
+                locs.iter().map(|l| l.address),
+            )),
             Arc::new(BooleanArray::from_iter(
                 locs.iter().map(|l| Some(l.is_folded)),
             )),

@@ -27,7 +27,10 @@ pub struct SampleType {
 }
 
 /// Resolves a `sample_index` (name, number or empty for pprof's default).
-pub fn resolve_sample_type(lp: &LoadedProfile, spec: Option<&str>) -> Result<SampleType, ToolError> {
+pub fn resolve_sample_type(
+    lp: &LoadedProfile,
+    spec: Option<&str>,
+) -> Result<SampleType, ToolError> {
     let index = lp
         .profile
         .resolve_sample_index(spec.unwrap_or(""))

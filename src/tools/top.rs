@@ -61,7 +61,11 @@ pub async fn totals(
         query: TOTALS_SQL.name,
         detail: detail.to_string(),
     };
-    let batch = r.batches.iter().find(|b| b.num_rows() > 0).ok_or_else(|| bad("no row"))?;
+    let batch = r
+        .batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| bad("no row"))?;
     let col = |i: usize| -> Result<i64, ToolError> {
         batch
             .column(i)
@@ -72,7 +76,11 @@ pub async fn totals(
     Ok((col(0)?, col(1)?))
 }
 
-pub async fn top(engine: &Engine, profile_id: u32, opts: &TopOptions) -> Result<TopResult, ToolError> {
+pub async fn top(
+    engine: &Engine,
+    profile_id: u32,
+    opts: &TopOptions,
+) -> Result<TopResult, ToolError> {
     let lp = engine.profile(profile_id)?;
     let sample = resolve_sample_type(lp, opts.sample_index.as_deref())?;
     let result = engine
@@ -141,9 +149,15 @@ pub fn rows_as_table(result: &TopResult) -> Result<crate::engine::QueryResult, T
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new(StringArray::from_iter_values(result.rows.iter().map(|r| r.name.as_str()))),
-            Arc::new(Int64Array::from_iter_values(result.rows.iter().map(|r| r.flat))),
-            Arc::new(Int64Array::from_iter_values(result.rows.iter().map(|r| r.cum))),
+            Arc::new(StringArray::from_iter_values(
+                result.rows.iter().map(|r| r.name.as_str()),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                result.rows.iter().map(|r| r.flat),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                result.rows.iter().map(|r| r.cum),
+            )),
         ],
     )
     .map_err(|e| ToolError::Internal {

@@ -99,12 +99,16 @@ pub fn read_raw(path: &Path) -> (Vec<String>, Vec<RawSample>) {
             break; // "Locations" or another section
         }
         if let Some((vals, locs)) = l.split_once(':') {
-            let values: Option<Vec<i64>> = vals.split_whitespace().map(|v| v.parse().ok()).collect();
+            let values: Option<Vec<i64>> =
+                vals.split_whitespace().map(|v| v.parse().ok()).collect();
             if let Some(values) = values {
                 if !values.is_empty() {
                     samples.push(RawSample {
                         values,
-                        locations: locs.split_whitespace().map(|x| x.parse().unwrap()).collect(),
+                        locations: locs
+                            .split_whitespace()
+                            .map(|x| x.parse().unwrap())
+                            .collect(),
                         labels: Vec::new(),
                     });
                     continue;
@@ -117,7 +121,11 @@ pub fn read_raw(path: &Path) -> (Vec<String>, Vec<RawSample>) {
             let t = l.trim();
             let numeric = t
                 .split_once(":[")
-                .map(|(_, rest)| rest.trim_end_matches(']').split(' ').all(|v| v.parse::<i64>().is_ok()))
+                .map(|(_, rest)| {
+                    rest.trim_end_matches(']')
+                        .split(' ')
+                        .all(|v| v.parse::<i64>().is_ok())
+                })
                 .unwrap_or(false);
             if !numeric {
                 last.labels.extend(split_label_tokens(t));
@@ -131,7 +139,10 @@ fn split_label_tokens(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(open) = rest.find(":[") {
-        let close = rest[open..].find(']').map(|c| open + c).unwrap_or(rest.len() - 1);
+        let close = rest[open..]
+            .find(']')
+            .map(|c| open + c)
+            .unwrap_or(rest.len() - 1);
         out.push(rest[..=close].trim().to_string());
         rest = &rest[close + 1..];
     }

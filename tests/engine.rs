@@ -1,0 +1,191 @@
+//! The SQL session: several profiles side by side, the lazily generated tables agreeing with
+//! each other, profile_id pruning, and the UDFs over real stacks.
+
+mod common;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use profsql::Engine;
+
+use common::*;
+
+fn loaded(names: &[&str]) -> Engine {
+    let mut e = engine();
+    for n in names {
+        e.load_file(&fixtures_dir().join(n)).unwrap();
+    }
+    e
+}
+
+/// The first column of a one-row, integer-valued result.
+fn scalar(engine: &Engine, sql: &str) -> i64 {
+    let r = runtime()
+        .block_on(engine.sql(sql))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let b = r.batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+    let c = cast(b.column(0), &DataType::Int64).unwrap();
+    let c = c.as_primitive::<Int64Type>();
+    assert!(!c.is_null(0), "{sql} gave NULL");
+    c.value(0)
+}
+
+#[test]
+fn lazy_tables_agree_with_each_other() {
+    let e = loaded(&["cpu.pb.gz", "heap.pb.gz", "labels.cpu.pb.gz"]);
+    for pid in 0..3 {
+        let frames = scalar(
+            &e,
+            &format!("SELECT count(*) FROM frames WHERE profile_id = {pid}"),
+        );
+        let stacks = scalar(
+            &e,
+            &format!("SELECT sum(depth) FROM stacks WHERE profile_id = {pid}"),
+        );
+        let lens = scalar(
+            &e,
+            &format!("SELECT sum(cardinality(stack)) FROM stacks WHERE profile_id = {pid}"),
+        );
+        assert_eq!(frames, stacks);
+        assert_eq!(frames, lens);
+        // Every frame row of a sample maps to one line of its location (or the location).
+        let via_lines = scalar(
+            &e,
+            &format!(
+                "SELECT sum(CASE WHEN l.num_lines = 0 THEN 1 ELSE l.num_lines END) \
+                 FROM (SELECT profile_id, unnest(location_ids) AS location_id FROM samples WHERE profile_id = {pid}) s \
+                 JOIN locations l USING (profile_id, location_id)"
+            ),
+        );
+        assert_eq!(frames, via_lines);
+        let samples = scalar(
+            &e,
+            &format!("SELECT count(*) FROM samples WHERE profile_id = {pid}"),
+        );
+        let n = scalar(
+            &e,
+            &format!("SELECT num_samples FROM profiles WHERE profile_id = {pid}"),
+        );
+        assert_eq!(samples, n);
+    }
+}
+
+#[test]
+fn profile_id_filters_prune_and_stay_correct() {
+    let e = loaded(&["cpu.pb.gz", "heap.pb.gz"]);
+    let all = scalar(&e, "SELECT count(*) FROM frames");
+    let a = scalar(&e, "SELECT count(*) FROM frames WHERE profile_id = 0");
+    let b = scalar(&e, "SELECT count(*) FROM frames WHERE 1 = profile_id");
+    let both = scalar(&e, "SELECT count(*) FROM frames WHERE profile_id IN (0, 1)");
+    assert_eq!(a + b, all);
+    assert_eq!(both, all);
+    assert_eq!(
+        scalar(&e, "SELECT count(*) FROM frames WHERE profile_id = 7"),
+        0
+    );
+    // Mixed with other predicates.
+    let leaves = scalar(
+        &e,
+        "SELECT count(*) FROM frames WHERE profile_id = 1 AND depth = 0",
+    );
+    let samples_with_stack = scalar(
+        &e,
+        "SELECT count(*) FROM samples WHERE profile_id = 1 AND cardinality(location_ids) > 0",
+    );
+    assert_eq!(leaves, samples_with_stack);
+}
+
+#[test]
+fn value_columns_follow_sample_types() {
+    let e = loaded(&["cpu.pb.gz", "heap.pb.gz"]);
+    // The cpu profile has no alloc_space: NULL there; the heap default is alloc_space.
+    assert_eq!(
+        scalar(
+            &e,
+            "SELECT count(alloc_space) FROM samples WHERE profile_id = 0"
+        ),
+        0
+    );
+    assert_eq!(
+        scalar(&e, "SELECT sum(value) FROM samples WHERE profile_id = 1"),
+        scalar(
+            &e,
+            "SELECT sum(alloc_space) FROM samples WHERE profile_id = 1"
+        )
+    );
+    assert_eq!(
+        scalar(&e, "SELECT sum(value) FROM samples WHERE profile_id = 0"),
+        scalar(
+            &e,
+            "SELECT sum(\"values\"[2]) FROM samples WHERE profile_id = 0"
+        )
+    );
+    let total: i64 = std::fs::read_to_string(fixtures_dir().join("heap.pb.gz.total.inuse_space"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        scalar(
+            &e,
+            "SELECT sum(abs(inuse_space)) FROM frames WHERE profile_id = 1 AND depth = 0"
+        ),
+        total
+    );
+}
+
+#[test]
+fn udfs_work_on_real_stacks() {
+    let e = loaded(&["cpu.pb.gz"]);
+    let with_main = scalar(
+        &e,
+        "SELECT count(*) FROM stacks WHERE stack_contains(stack, '^main\\.main$')",
+    );
+    let via_frames = scalar(
+        &e,
+        "SELECT count(DISTINCT sample_id) FROM frames WHERE CAST(function_name AS VARCHAR) = 'main.main'",
+    );
+    assert_eq!(with_main, via_frames);
+    assert!(with_main > 0);
+    // leaf() is the depth-0 frame; root() the deepest.
+    let mismatched_leaf = scalar(
+        &e,
+        "SELECT count(*) FROM stacks s JOIN frames f ON s.sample_id = f.sample_id AND f.depth = 0 \
+         WHERE leaf(s.stack) <> CAST(f.function_name AS VARCHAR)",
+    );
+    assert_eq!(mismatched_leaf, 0);
+    let folded = scalar(
+        &e,
+        "SELECT count(*) FROM stacks WHERE cardinality(stack) > 0 AND fold_stack(stack) NOT LIKE root(stack) || '%'",
+    );
+    assert_eq!(folded, 0);
+    let r = runtime()
+        .block_on(e.sql("SELECT format_value(sum(cpu), 'nanoseconds') FROM samples"))
+        .unwrap();
+    let s = cast(r.batches[0].column(0), &DataType::Utf8).unwrap();
+    assert_eq!(s.as_string::<i32>().value(0), "2.49s");
+}
+
+#[test]
+fn describe_and_list_tables() {
+    let e = loaded(&[]);
+    assert_eq!(
+        e.table_names(),
+        [
+            "frames",
+            "functions",
+            "labels",
+            "lines",
+            "locations",
+            "mappings",
+            "profiles",
+            "sample_types",
+            "samples",
+            "stacks"
+        ]
+    );
+    // Empty tables are queryable before any profile is loaded.
+    assert_eq!(scalar(&e, "SELECT count(*) FROM frames"), 0);
+    let d = runtime().block_on(e.describe_table("frames")).unwrap();
+    assert!(d.num_rows() >= 15);
+}
