@@ -49,7 +49,7 @@ export GOPROXY=off GOFLAGS= GO111MODULE=on
 
 progs=(cpuwork labels heap contention goroutines)
 generated=(cpu.pb.gz labels.cpu.pb.gz heap.pb.gz mutex.pb.gz block.pb.gz
-  goroutine.pb.gz)
+  goroutine.pb.gz synthetic.cpu.pb.gz synthetic.heap.pb.gz)
 
 if [ "$refs_only" = 0 ]; then
   for p in "${progs[@]}"; do
@@ -68,6 +68,13 @@ if [ "$refs_only" = 0 ]; then
   "$bin/heap" "$out/heap.pb.gz"
   "$bin/contention" "$out/mutex.pb.gz" "$out/block.pb.gz"
   "$bin/goroutines" "$out/goroutine.pb.gz"
+
+  # Our synthetic generator: unsymbolized frames, inlined lines, deep recursion and labels
+  # that the Go programs do not reliably produce. Deterministic for the seed.
+  for kind in cpu heap; do
+    (cd "$repo" && cargo run --quiet --example gen_profile -- --samples 3000 --depth 24 \
+      --functions 200 --seed 1 --kind "$kind" --out "$out/synthetic.$kind.pb.gz")
+  done
 fi
 # The profiles are already symbolized; make sure pprof cannot find (and
 # re-symbolize from) the binaries at their recorded mapping paths.

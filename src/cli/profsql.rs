@@ -25,7 +25,7 @@ pub struct Args {
     /// Profiles to load (profile ids 0, 1, ... in this order).
     pub profiles: Vec<PathBuf>,
     /// SQL to run (one or more statements separated by `;`); without it, an interactive shell.
-    #[arg(short = 'e', long = "execute")]
+    #[arg(short = 'e', long = "execute", allow_hyphen_values = true)]
     pub execute: Option<String>,
     /// Output format.
     #[arg(long, default_value = "table", value_parser = parse_format)]

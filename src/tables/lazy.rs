@@ -90,6 +90,12 @@ fn profile_id_filter(expr: &Expr) -> Option<BTreeSet<u32>> {
                 None
             }
         }
+        // DataFusion rewrites short IN lists into ORs of equalities.
+        Expr::BinaryExpr(b) if b.op == Operator::Or => {
+            let mut l = profile_id_filter(&b.left)?;
+            l.extend(profile_id_filter(&b.right)?);
+            Some(l)
+        }
         Expr::InList(il) if !il.negated && is_pid(&il.expr) => il
             .list
             .iter()

@@ -125,8 +125,9 @@ pub fn reserved_column_names() -> Vec<String> {
         .collect()
 }
 
-/// Column names for a profile's sample types: the type name, or `name_<index>` when the name
-/// is empty, reserved, or repeats an earlier type of the same profile.
+/// Column names for a profile's sample types: the type name, or `<name>_<index>` when the
+/// name is reserved or repeats an earlier type of the same profile (`type_<index>` when it
+/// is empty).
 pub fn value_column_names(type_names: &[&str]) -> Vec<String> {
     let reserved = reserved_column_names();
     let mut out: Vec<String> = Vec::with_capacity(type_names.len());

@@ -74,12 +74,12 @@ pub fn path_base(path: &str) -> &str {
 }
 
 /// The name pprof prints for a frame at functions granularity: the function name; for a
-/// location without symbols, `[binary base name]`; with nothing at all, `<unknown>`.
+/// location without symbols or a function without a name, `[binary base name]`; with
+/// nothing at all, `<unknown>`.
 fn node_name(profile: &Profile, location: usize, function_name: Option<&str>) -> String {
     match function_name {
         Some(name) if !name.is_empty() => name.to_string(),
-        Some(_) => "<unknown>".to_string(),
-        None => {
+        _ => {
             let loc = &profile.locations[location];
             let file = profile
                 .mapping_index

@@ -119,14 +119,11 @@ pub fn read_raw(path: &Path) -> (Vec<String>, Vec<RawSample>) {
         // are recognised by their numeric values.
         if let Some(last) = samples.last_mut() {
             let t = l.trim();
+            // Numeric labels print as `key:[128]` or, with a unit, `key:[128 bytes]`.
             let numeric = t
                 .split_once(":[")
-                .map(|(_, rest)| {
-                    rest.trim_end_matches(']')
-                        .split(' ')
-                        .all(|v| v.parse::<i64>().is_ok())
-                })
-                .unwrap_or(false);
+                .and_then(|(_, rest)| rest.split([' ', ']']).next())
+                .is_some_and(|v| v.parse::<i64>().is_ok());
             if !numeric {
                 last.labels.extend(split_label_tokens(t));
             }

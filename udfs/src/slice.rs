@@ -166,7 +166,7 @@ static FOLD_STACK_DOC: LazyLock<Documentation> = LazyLock::new(|| {
         "fold_stack(stack)",
     )
     .with_sql_example(
-        "```sql\n> SELECT fold_stack(stack) || ' ' || SUM(value) FROM samples GROUP BY stack;\n-- main;work;malloc 42\n```",
+        "```sql\n> SELECT fold_stack(stack) || ' ' || SUM(value) FROM stacks GROUP BY stack;\n-- main;work;malloc 42\n```",
     )
     .with_argument("stack", "List of frame names, root first.")
     .build()

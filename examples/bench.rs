@@ -1,0 +1,227 @@
+//! Benchmark: profsql against `go tool pprof`, side by side, on the profiles given.
+//!
+//! `cargo run --release --example bench -- PROFILE...`
+//!
+//! For each profile it prints: plain gunzip throughput, decode (inflate + parse + validate)
+//! throughput, flatten time (symbols, small tables, registration), warm `top` query time,
+//! and for a cold `profsql top` process its wall time and peak RSS. When `go` is on PATH,
+//! the same cold figures for `go tool pprof -top` and the ratios. Nothing here is a test:
+//! timings are only printed.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use profsql::decode::{decode_bytes, DecodeOptions};
+use profsql::tables::LoadedProfile;
+use profsql::tools::top::{top, TopOptions};
+use profsql::Engine;
+
+const COLD_RUNS: usize = 5;
+const WARM_RUNS: usize = 20;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Runs a command to completion with its output discarded; returns wall time and the
+/// child's peak RSS in bytes (from wait4's rusage).
+fn run_measured(cmd: &mut Command) -> anyhow::Result<(Duration, u64)> {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; the pointers are valid for the call.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    anyhow::ensure!(rc == pid, "wait4 failed");
+    anyhow::ensure!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{cmd:?} failed"
+    );
+    Ok((wall, usage.ru_maxrss as u64 * 1024))
+}
+
+fn cold(mut make: impl FnMut() -> Command) -> anyhow::Result<(Duration, u64)> {
+    let mut walls = Vec::new();
+    let mut rss = 0;
+    for _ in 0..COLD_RUNS {
+        let (w, r) = run_measured(&mut make())?;
+        walls.push(w);
+        rss = rss.max(r);
+    }
+    Ok((median(walls), rss))
+}
+
+fn profsql_binary() -> PathBuf {
+    // target/<profile>/examples/bench -> target/<profile>/profsql
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("profsql"))
+        .unwrap_or_else(|| PathBuf::from("profsql"))
+}
+
+fn go_available() -> bool {
+    Command::new("go")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
+fn bench(path: &Path, go: bool, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let data = std::fs::read(path)?;
+    let opts = DecodeOptions::default();
+
+    // Plain inflate, for the throughput ceiling.
+    let mut inflate_times = Vec::new();
+    let mut raw_len = data.len();
+    for _ in 0..WARM_RUNS.min(5) {
+        let t = Instant::now();
+        if data.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::with_capacity(data.len() * 4);
+            flate2::read::MultiGzDecoder::new(data.as_slice()).read_to_end(&mut out)?;
+            raw_len = out.len();
+        }
+        inflate_times.push(t.elapsed());
+    }
+    let inflate = median(inflate_times);
+
+    let mut decode_times = Vec::new();
+    let mut flatten_times = Vec::new();
+    let mut last = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let profile = decode_bytes(&path.display().to_string(), &data, &opts)?;
+        decode_times.push(t.elapsed());
+        let t = Instant::now();
+        let lp = LoadedProfile::new(0, path.display().to_string(), profile)?;
+        flatten_times.push(t.elapsed());
+        last = Some(lp);
+    }
+    let decode = median(decode_times);
+    let flatten = median(flatten_times);
+    let samples = last.as_ref().map_or(0, |lp| lp.profile.samples.len());
+    drop(last);
+
+    let mut engine = Engine::new(opts);
+    engine.load_file(path)?;
+    let mut top_times = Vec::new();
+    for _ in 0..WARM_RUNS {
+        let t = Instant::now();
+        rt.block_on(top(&engine, 0, &TopOptions::default()))?;
+        top_times.push(t.elapsed());
+    }
+    let top_warm = median(top_times);
+
+    let bin = profsql_binary();
+    let (ours_wall, ours_rss) = cold(|| {
+        let mut c = Command::new(&bin);
+        c.args(["top", &path.display().to_string(), "--format", "csv"]);
+        c
+    })?;
+
+    println!("## {}", path.display());
+    println!(
+        "file {:.2} MB, protobuf {:.2} MB, {samples} samples",
+        mb(data.len()),
+        mb(raw_len)
+    );
+    let gunzip_mbs = mb(raw_len) / inflate.as_secs_f64().max(1e-9);
+    let decode_mbs = mb(raw_len) / decode.as_secs_f64().max(1e-9);
+    let load_mbs = mb(raw_len) / (decode + flatten).as_secs_f64().max(1e-9);
+    println!("| measure | profsql | go tool pprof | ratio |");
+    println!("|---|---|---|---|");
+    println!("| plain gunzip | {gunzip_mbs:.0} MB/s | | |");
+    println!(
+        "| decode (inflate+parse+validate) | {:.1} ms ({decode_mbs:.0} MB/s) | | |",
+        ms(decode)
+    );
+    println!(
+        "| flatten (symbols, small tables) | {:.1} ms (decode+flatten {load_mbs:.0} MB/s = {:.2}x gunzip) | | |",
+        ms(flatten),
+        load_mbs / gunzip_mbs
+    );
+    println!("| warm top query | {:.1} ms | | |", ms(top_warm));
+    if go {
+        let (go_wall, go_rss) = cold(|| {
+            let mut c = Command::new("go");
+            c.args(["tool", "pprof", "-top", &path.display().to_string()]);
+            c.env(
+                "PPROF_BINARY_PATH",
+                std::env::temp_dir().join("profsql-bench-empty"),
+            );
+            c
+        })?;
+        println!(
+            "| cold `top` wall (median of {COLD_RUNS}) | {:.0} ms | {:.0} ms | {:.1}x faster |",
+            ms(ours_wall),
+            ms(go_wall),
+            go_wall.as_secs_f64() / ours_wall.as_secs_f64().max(1e-9)
+        );
+        println!(
+            "| cold `top` peak RSS | {:.1} MB | {:.1} MB | {:.2} of Go's |",
+            mb(ours_rss as usize),
+            mb(go_rss as usize),
+            ours_rss as f64 / go_rss.max(1) as f64
+        );
+    } else {
+        println!(
+            "| cold `top` wall (median of {COLD_RUNS}) | {:.0} ms | (no go on PATH) | |",
+            ms(ours_wall)
+        );
+        println!(
+            "| cold `top` peak RSS | {:.1} MB | | |",
+            mb(ours_rss as usize)
+        );
+    }
+    println!(
+        "| peak RSS / protobuf size | {:.2}x | | |",
+        ours_rss as f64 / raw_len.max(1) as f64
+    );
+    println!();
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    anyhow::ensure!(
+        !paths.is_empty(),
+        "usage: cargo run --release --example bench -- PROFILE..."
+    );
+    let go = go_available();
+    if go {
+        // pprof must not go looking for local binaries to symbolize with.
+        std::fs::create_dir_all(std::env::temp_dir().join("profsql-bench-empty"))?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    println!(
+        "profsql bench: {} cold runs (median wall, max RSS), {} warm runs (median); {} cores\n",
+        COLD_RUNS,
+        WARM_RUNS,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for p in &paths {
+        if let Err(e) = bench(p, go, &rt) {
+            println!("## {}\nerror: {e:#}\n", p.display());
+        }
+    }
+    Ok(())
+}
