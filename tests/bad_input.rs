@@ -462,8 +462,25 @@ fn mutations_never_panic() {
             }
         }
         if let Ok(p) = decode(&data) {
-            let mut engine = engine();
-            engine.add_profile("m".into(), p).unwrap();
+            let lp = profsql::tables::LoadedProfile::new(0, "m", p).unwrap();
+            profsql::tables::generate_all(&lp).unwrap();
         }
     }
+}
+
+#[test]
+fn nameless_function_is_named_after_its_binary() {
+    // pprof names a frame whose function has no name after the mapping, like an
+    // unsymbolized frame, so the two become one node.
+    let data = mutated(|p| p.function[2].name = 0);
+    let mut engine = engine();
+    let id = engine
+        .add_profile("nameless".into(), decode(&data).unwrap())
+        .unwrap();
+    let r = runtime()
+        .block_on(top(&engine, id, &TopOptions::default()))
+        .unwrap();
+    let app = r.rows.iter().find(|x| x.name == "[app]").unwrap();
+    assert_eq!((app.flat, app.cum), (30, 30));
+    assert!(r.rows.iter().all(|x| x.name != "<unknown>"));
 }

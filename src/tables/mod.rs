@@ -60,3 +60,35 @@ impl LoadedProfile {
         self.value_columns.get(index).map(String::as_str)
     }
 }
+
+/// Generates every batch of the lazily built tables of one profile, all columns, without a
+/// query. For fuzzing and tests: it walks the same code a scan does.
+pub fn generate_all(lp: &LoadedProfile) -> Result<Vec<RecordBatch>, ArrowError> {
+    let mut out = Vec::new();
+    for kind in LazyKind::ALL {
+        let schema = kind.schema(&lp.value_columns);
+        let columns: Vec<usize> = (0..schema.fields().len()).collect();
+        let req = generate::Request {
+            kind,
+            schema: &schema,
+            columns: &columns,
+            full_schema: &schema,
+        };
+        let n = lp.profile.samples.len();
+        let mut start = 0;
+        while start < n {
+            let end = (start + 1024).min(n);
+            out.push(generate::generate(
+                &req,
+                lp,
+                generate::Chunk {
+                    profile: 0,
+                    start,
+                    end,
+                },
+            )?);
+            start = end;
+        }
+    }
+    Ok(out)
+}
