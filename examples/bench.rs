@@ -30,31 +30,35 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Runs a command to completion with its output discarded; returns wall time and the
-/// child's peak RSS in bytes (from wait4's rusage).
-fn run_measured(cmd: &mut Command) -> anyhow::Result<(Duration, u64)> {
+/// Runs a command to completion under GNU `time`, output discarded; returns wall time and
+/// peak RSS in bytes. (`time` is a small process: measuring from this benchmark process
+/// itself would count our own pages, which a forked child starts with.)
+fn run_measured(cmd: &Command) -> anyhow::Result<(Duration, u64)> {
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "%M"]).arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
     let start = Instant::now();
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child; the pointers are valid for the call.
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let out = timed.stdout(Stdio::null()).stderr(Stdio::piped()).output()?;
     let wall = start.elapsed();
-    anyhow::ensure!(rc == pid, "wait4 failed");
-    anyhow::ensure!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed"
-    );
-    Ok((wall, usage.ru_maxrss as u64 * 1024))
+    let err = String::from_utf8_lossy(&out.stderr);
+    anyhow::ensure!(out.status.success(), "{cmd:?} failed: {err}");
+    let kb: u64 = err
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no RSS from /usr/bin/time: {err}"))?;
+    Ok((wall, kb * 1024))
 }
 
 fn cold(mut make: impl FnMut() -> Command) -> anyhow::Result<(Duration, u64)> {
     let mut walls = Vec::new();
     let mut rss = 0;
     for _ in 0..COLD_RUNS {
-        let (w, r) = run_measured(&mut make())?;
+        let (w, r) = run_measured(&make())?;
         walls.push(w);
         rss = rss.max(r);
     }

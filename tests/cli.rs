@@ -191,6 +191,7 @@ fn export_writes_one_parquet_file_per_table() {
         names,
         [
             "frames",
+            "function_names",
             "functions",
             "labels",
             "lines",
@@ -226,7 +227,7 @@ fn check_parquet_with_python(dir: &Path) {
     let script = r#"
 import sys, pyarrow.parquet as pq
 d = sys.argv[1]
-for t in ["frames", "functions", "labels", "locations", "samples", "stacks"]:
+for t in ["frames", "function_names", "functions", "labels", "locations", "samples", "stacks"]:
     print(f"{t},{pq.read_table(f'{d}/{t}.parquet').num_rows}")
 "#;
     let o = Command::new(python)

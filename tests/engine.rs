@@ -173,6 +173,7 @@ fn describe_and_list_tables() {
         e.table_names(),
         [
             "frames",
+            "function_names",
             "functions",
             "labels",
             "lines",

@@ -256,6 +256,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             13 => Arc::new(UInt64Array::from_iter_values(
                 (0..n).map(|i| loc(i).mapping_id),
             )),
+            15 => Arc::new(UInt32Array::from_iter_values((0..n).map(|i| fr(i).name))),
             14 => Arc::new(UInt64Array::from_iter_values(
                 (0..n).map(|i| loc(i).address),
             )),

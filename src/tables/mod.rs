@@ -41,9 +41,9 @@ impl LoadedProfile {
             .map(|i| profile.sample_type_name(i))
             .collect();
         let value_columns = schema::value_column_names(&type_names);
-        let small = small::build(id, &source, &profile, &value_columns)?;
         let symbols = symbols::build(&profile);
         let strings = Arc::new(StringArray::from_iter_values(profile.strings.iter()));
+        let small = small::build(id, &source, &profile, &value_columns, &strings, &symbols)?;
         Ok(Self {
             id,
             source,

@@ -69,6 +69,7 @@ impl LazyKind {
                     Field::new("first_in_stack", DataType::Boolean, false),
                     Field::new("mapping_id", DataType::UInt64, false),
                     Field::new("address", DataType::UInt64, false),
+                    Field::new("function_name_id", DataType::UInt32, false),
                 ]);
             }
             LazyKind::Stacks => {
@@ -209,6 +210,11 @@ pub fn small_schema(table: &str) -> SchemaRef {
             Field::new("filename", dict_utf8(), false),
             i64f("start_line"),
         ],
+        "function_names" => vec![
+            u32f("profile_id"),
+            u32f("function_name_id"),
+            utf8("function_name", false),
+        ],
         "mappings" => vec![
             u32f("profile_id"),
             u64f("mapping_id"),
@@ -228,8 +234,9 @@ pub fn small_schema(table: &str) -> SchemaRef {
 }
 
 /// Names of the tables built eagerly at load (all small).
-pub const SMALL_TABLES: [&str; 6] = [
+pub const SMALL_TABLES: [&str; 7] = [
     "profiles",
+    "function_names",
     "sample_types",
     "locations",
     "lines",

@@ -11,6 +11,7 @@ use datafusion::arrow::datatypes::Int32Type;
 use datafusion::arrow::error::ArrowError;
 
 use super::schema::small_schema;
+use super::symbols::Symbols;
 use crate::decode::Profile;
 
 fn nonempty(s: &str) -> Option<&str> {
@@ -42,8 +43,9 @@ pub fn build(
     source: &str,
     p: &Profile,
     value_columns: &[String],
+    strings: &Arc<StringArray>,
+    symbols: &Symbols,
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
-    let strings = Arc::new(StringArray::from_iter_values(p.strings.iter()));
     let pid = |n: usize| -> ArrayRef { Arc::new(UInt32Array::from(vec![id; n])) };
     let default_index = p.default_sample_index();
 
@@ -154,9 +156,9 @@ pub fn build(
         vec![
             pid(funcs.len()),
             Arc::new(UInt64Array::from_iter_values(funcs.iter().map(|f| f.id))),
-            string_table_dict(&strings, funcs.iter().map(|f| key(f.name)).collect())?,
-            string_table_dict(&strings, funcs.iter().map(|f| key(f.system_name)).collect())?,
-            string_table_dict(&strings, funcs.iter().map(|f| key(f.filename)).collect())?,
+            string_table_dict(strings, funcs.iter().map(|f| key(f.name)).collect())?,
+            string_table_dict(strings, funcs.iter().map(|f| key(f.system_name)).collect())?,
+            string_table_dict(strings, funcs.iter().map(|f| key(f.filename)).collect())?,
             Arc::new(Int64Array::from_iter_values(
                 funcs.iter().map(|f| f.start_line),
             )),
@@ -199,8 +201,19 @@ pub fn build(
         ],
     )?;
 
+    let n_names = symbols.name_strings.len();
+    let function_names = RecordBatch::try_new(
+        small_schema("function_names"),
+        vec![
+            pid(n_names),
+            Arc::new(UInt32Array::from_iter_values(0..n_names as u32)),
+            symbols.names.clone(),
+        ],
+    )?;
+
     Ok(vec![
         ("profiles", profiles),
+        ("function_names", function_names),
         ("sample_types", sample_types),
         ("locations", locations),
         ("lines", lines),

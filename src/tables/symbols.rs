@@ -98,6 +98,20 @@ fn node_name(profile: &Profile, location: usize, function_name: Option<&str>) ->
 pub fn build(profile: &Profile) -> Symbols {
     let mut names = Interner::default();
     let mut files = Interner::default();
+    // Names and files are interned once per function, not once per line: far fewer
+    // functions than lines, and no string is built for a named function.
+    let func_syms: Vec<(Option<u32>, Option<u32>)> = profile
+        .functions
+        .iter()
+        .map(|f| {
+            let name = profile.str_i64(f.name);
+            let file = profile.str_i64(f.filename);
+            (
+                (!name.is_empty()).then(|| names.intern(name)),
+                (!file.is_empty()).then(|| files.intern(file)),
+            )
+        })
+        .collect();
     let mut frames = Vec::with_capacity(profile.locations.len() * 2);
     let mut offsets = Vec::with_capacity(profile.locations.len() + 1);
     offsets.push(0u32);
@@ -116,17 +130,20 @@ pub fn build(profile: &Profile) -> Symbols {
         let n = loc.line.len();
         for (k, line) in loc.line.iter().enumerate() {
             // Validation guarantees the function exists.
-            let func = profile
+            let (name, file) = profile
                 .function_index
                 .get(line.function_id)
-                .map(|f| &profile.functions[f as usize]);
-            let fname = func.map_or("", |f| profile.str_i64(f.name));
-            let file = func.map_or("", |f| profile.str_i64(f.filename));
+                .and_then(|f| func_syms.get(f as usize).copied())
+                .unwrap_or((None, None));
+            let name = match name {
+                Some(id) => id,
+                None => names.intern(&node_name(profile, li, None)),
+            };
             frames.push(FrameSym {
                 line_index: k as u32,
                 function_id: line.function_id,
-                name: names.intern(&node_name(profile, li, Some(fname))),
-                file: (!file.is_empty()).then(|| files.intern(file)),
+                name,
+                file,
                 line: line.line,
                 column: line.column,
                 is_inline: k + 1 < n,
