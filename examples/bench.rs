@@ -35,14 +35,20 @@ fn ms(d: Duration) -> f64 {
 /// itself would count our own pages, which a forked child starts with.)
 fn run_measured(cmd: &Command) -> anyhow::Result<(Duration, u64)> {
     let mut timed = Command::new("/usr/bin/time");
-    timed.args(["-f", "%M"]).arg(cmd.get_program()).args(cmd.get_args());
+    timed
+        .args(["-f", "%M"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             timed.env(k, v);
         }
     }
     let start = Instant::now();
-    let out = timed.stdout(Stdio::null()).stderr(Stdio::piped()).output()?;
+    let out = timed
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()?;
     let wall = start.elapsed();
     let err = String::from_utf8_lossy(&out.stderr);
     anyhow::ensure!(out.status.success(), "{cmd:?} failed: {err}");

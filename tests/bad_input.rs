@@ -422,7 +422,7 @@ fn non_utf8_string_is_replaced_not_refused() {
     let at = raw.windows(11).position(|w| w == b"placeholder").unwrap();
     raw[at] = 0xff;
     let decoded = decode(&raw).unwrap();
-    assert_eq!(decoded.strings[5], "\u{fffd}laceholder");
+    assert_eq!(decoded.str(5), "\u{fffd}laceholder");
 }
 
 #[test]

@@ -2,7 +2,29 @@
 
 use std::collections::HashMap;
 
-use super::proto::{Function, Location, Mapping};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, StringArray};
+
+use super::proto::{Function, Line, Mapping};
+
+/// A location. Its lines are `Profile::lines[line_start..line_end]` (one shared vector
+/// instead of one allocation per location); line 0 is the innermost inlined callee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub id: u64,
+    pub mapping_id: u64,
+    pub address: u64,
+    pub is_folded: bool,
+    pub line_start: u32,
+    pub line_end: u32,
+}
+
+impl Location {
+    pub fn num_lines(&self) -> usize {
+        (self.line_end - self.line_start) as usize
+    }
+}
 
 /// A sample type or period type, as indices into the string table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,11 +110,11 @@ impl IdIndex {
     }
 }
 
-/// A validated profile. String fields hold indices into `strings`, which is valid UTF-8
-/// (non-UTF-8 bytes are replaced, as Go would print them).
+/// A validated profile. String fields hold indices into `strings`, the string table as an
+/// Arrow array (non-UTF-8 bytes are replaced, as Go would print them).
 #[derive(Debug)]
 pub struct Profile {
-    pub strings: Vec<String>,
+    pub strings: Arc<StringArray>,
     pub sample_types: Vec<ValueType>,
     pub default_sample_type: u32,
     pub drop_frames: u32,
@@ -105,6 +127,8 @@ pub struct Profile {
     pub doc_url: u32,
     pub mappings: Vec<Mapping>,
     pub locations: Vec<Location>,
+    /// Lines of all locations, location after location.
+    pub lines: Vec<Line>,
     pub functions: Vec<Function>,
     pub mapping_index: IdIndex,
     pub location_index: IdIndex,
@@ -114,15 +138,23 @@ pub struct Profile {
 
 impl Profile {
     pub fn str(&self, index: u32) -> &str {
-        self.strings.get(index as usize).map_or("", String::as_str)
+        let i = index as usize;
+        if i < self.strings.len() {
+            self.strings.value(i)
+        } else {
+            ""
+        }
     }
 
     /// String for an i64 index already validated to be in range.
     pub fn str_i64(&self, index: i64) -> &str {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.strings.get(i))
-            .map_or("", String::as_str)
+        u32::try_from(index).map_or("", |i| self.str(i))
+    }
+
+    pub fn lines_of(&self, location: &Location) -> &[Line] {
+        self.lines
+            .get(location.line_start as usize..location.line_end as usize)
+            .unwrap_or(&[])
     }
 
     pub fn sample_type_name(&self, index: usize) -> &str {

@@ -8,7 +8,11 @@ use std::collections::HashMap;
 
 use prost::Message;
 
-use super::model::{IdIndex, LabelRec, Profile, SampleStore, ValueType};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, StringArray, StringBuilder};
+
+use super::model::{IdIndex, LabelRec, Location, Profile, SampleStore, ValueType};
 use super::proto;
 use super::wire::{Reader, LEN, VARINT};
 use super::Reason;
@@ -41,7 +45,7 @@ fn invalid(what: impl Into<String>) -> Reason {
 #[derive(Default)]
 struct Header {
     sample_types: Vec<proto::ValueType>,
-    strings: Vec<String>,
+    strings: StringBuilder,
     drop_frames: i64,
     keep_frames: i64,
     time_nanos: i64,
@@ -52,9 +56,47 @@ struct Header {
     default_sample_type: i64,
     doc_url: i64,
     mappings: Vec<proto::Mapping>,
-    locations: Vec<proto::Location>,
+    locations: Vec<Location>,
+    lines: Vec<proto::Line>,
     functions: Vec<proto::Function>,
     n_samples: usize,
+}
+
+/// Decodes a Location by hand: its lines go into the shared `lines` vector.
+fn read_location(data: &[u8], lines: &mut Vec<proto::Line>) -> Result<Location, Reason> {
+    let bad = || malformed("location: truncated or wrong wire type");
+    let line_start = offset(lines.len())?;
+    let mut loc = Location::default();
+    let mut r = Reader::new(data);
+    while !r.is_empty() {
+        let (f, w) = r.key().ok_or_else(bad)?;
+        match (f, w) {
+            (1, VARINT) => loc.id = r.varint().ok_or_else(bad)?,
+            (2, VARINT) => loc.mapping_id = r.varint().ok_or_else(bad)?,
+            (3, VARINT) => loc.address = r.varint().ok_or_else(bad)?,
+            (4, LEN) => {
+                let mut line = proto::Line::default();
+                let mut lr = Reader::new(r.bytes().ok_or_else(bad)?);
+                while !lr.is_empty() {
+                    let (lf, lw) = lr.key().ok_or_else(bad)?;
+                    match (lf, lw) {
+                        (1, VARINT) => line.function_id = lr.varint().ok_or_else(bad)?,
+                        (2, VARINT) => line.line = lr.varint().ok_or_else(bad)? as i64,
+                        (3, VARINT) => line.column = lr.varint().ok_or_else(bad)? as i64,
+                        (1..=3, _) => return Err(bad()),
+                        _ => lr.skip(lw).ok_or_else(bad)?,
+                    }
+                }
+                lines.push(line);
+            }
+            (5, VARINT) => loc.is_folded = r.varint().ok_or_else(bad)? != 0,
+            (1..=5, _) => return Err(bad()),
+            _ => r.skip(w).ok_or_else(bad)?,
+        }
+    }
+    loc.line_start = line_start;
+    loc.line_end = offset(lines.len())?;
+    Ok(loc)
 }
 
 fn sub<M: Message + Default>(r: &mut Reader, wire_type: u8, what: &str) -> Result<M, Reason> {
@@ -95,7 +137,14 @@ fn read_header(data: &[u8]) -> Result<Header, Reason> {
                 h.n_samples += 1;
             }
             PROFILE_MAPPING => h.mappings.push(sub(&mut r, wt, "mapping")?),
-            PROFILE_LOCATION => h.locations.push(sub(&mut r, wt, "location")?),
+            PROFILE_LOCATION => {
+                if wt != LEN {
+                    return Err(malformed(format!("location: wrong wire type {wt}")));
+                }
+                let bytes = r.bytes().ok_or_else(|| malformed("location: truncated"))?;
+                let loc = read_location(bytes, &mut h.lines)?;
+                h.locations.push(loc);
+            }
             PROFILE_FUNCTION => h.functions.push(sub(&mut r, wt, "function")?),
             PROFILE_STRING_TABLE => {
                 if wt != LEN {
@@ -104,7 +153,10 @@ fn read_header(data: &[u8]) -> Result<Header, Reason> {
                 let bytes = r
                     .bytes()
                     .ok_or_else(|| malformed("string_table entry: truncated"))?;
-                h.strings.push(String::from_utf8_lossy(bytes).into_owned());
+                match std::str::from_utf8(bytes) {
+                    Ok(s) => h.strings.append_value(s),
+                    Err(_) => h.strings.append_value(String::from_utf8_lossy(bytes)),
+                }
             }
             PROFILE_DROP_FRAMES => h.drop_frames = int(&mut r, wt, "drop_frames")?,
             PROFILE_KEEP_FRAMES => h.keep_frames = int(&mut r, wt, "keep_frames")?,
@@ -178,8 +230,7 @@ fn build_index(ids: impl ExactSizeIterator<Item = u64>, what: &str) -> Result<Id
     })
 }
 
-fn check_symbols(h: &Header) -> Result<(IdIndex, IdIndex, IdIndex), Reason> {
-    let n = h.strings.len();
+fn check_symbols(h: &Header, n: usize) -> Result<(IdIndex, IdIndex, IdIndex), Reason> {
     let mapping_index = build_index(h.mappings.iter().map(|m| m.id), "mapping")?;
     let function_index = build_index(h.functions.iter().map(|f| f.id), "function")?;
     let location_index = build_index(h.locations.iter().map(|l| l.id), "location")?;
@@ -201,7 +252,11 @@ fn check_symbols(h: &Header) -> Result<(IdIndex, IdIndex, IdIndex), Reason> {
                 l.id, l.mapping_id
             )));
         }
-        for line in &l.line {
+        let lines = h
+            .lines
+            .get(l.line_start as usize..l.line_end as usize)
+            .unwrap_or(&[]);
+        for line in lines {
             if line.function_id == 0 {
                 return Err(invalid(format!(
                     "location {} has a line without a function (function_id 0)",
@@ -337,20 +392,21 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
     if data.is_empty() {
         return Err(Reason::Empty);
     }
-    let h = read_header(data)?;
-    if h.strings.is_empty() {
+    let mut h = read_header(data)?;
+    let strings: Arc<StringArray> = Arc::new(h.strings.finish());
+    if strings.is_empty() {
         return Err(invalid(
             "string_table is empty (string_table[0] must be \"\")",
         ));
     }
-    if !h.strings[0].is_empty() {
+    if !strings.value(0).is_empty() {
         return Err(invalid("string_table[0] must be \"\""));
     }
-    let n = h.strings.len();
+    let n = strings.len();
     if h.n_samples > 0 && h.sample_types.is_empty() {
         return Err(invalid("profile has samples but no sample types"));
     }
-    let (mapping_index, location_index, function_index) = check_symbols(&h)?;
+    let (mapping_index, location_index, function_index) = check_symbols(&h, n)?;
     let sample_types = h
         .sample_types
         .iter()
@@ -382,7 +438,7 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         drop_frames: strx(n, h.drop_frames, &|| "drop_frames".into())?,
         keep_frames: strx(n, h.keep_frames, &|| "keep_frames".into())?,
         doc_url: strx(n, h.doc_url, &|| "doc_url".into())?,
-        strings: h.strings,
+        strings,
         sample_types,
         time_nanos: h.time_nanos,
         duration_nanos: h.duration_nanos,
@@ -391,6 +447,7 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         comments,
         mappings: h.mappings,
         locations: h.locations,
+        lines: h.lines,
         functions: h.functions,
         mapping_index,
         location_index,

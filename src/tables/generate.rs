@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    new_null_array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array, ListArray,
-    RecordBatch, RecordBatchOptions, StringArray, StringBuilder, UInt32Array, UInt64Array,
+    new_null_array, Array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array,
+    ListArray, RecordBatch, RecordBatchOptions, StringArray, StringBuilder, UInt32Array,
+    UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, Int32Type, SchemaRef};
@@ -186,7 +187,7 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
     // Per-name stamp of the last sample that used it: marks the first (leaf-most)
     // occurrence of each function in a sample without a per-sample set.
     let mut seen: Vec<u32> = if want_first {
-        vec![u32::MAX; sym.name_strings.len()]
+        vec![u32::MAX; sym.names.len()]
     } else {
         Vec::new()
     };
@@ -296,7 +297,7 @@ fn stacks(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
                         // Root first: locations from the end, lines from the caller.
                         for &l in store.locations(s).iter().rev() {
                             for f in sym.location_frames(l).iter().rev() {
-                                names.append_value(&sym.name_strings[f.name as usize]);
+                                names.append_value(sym.names.value(f.name as usize));
                                 count += 1;
                             }
                         }

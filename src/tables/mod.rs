@@ -42,7 +42,7 @@ impl LoadedProfile {
             .collect();
         let value_columns = schema::value_column_names(&type_names);
         let symbols = symbols::build(&profile);
-        let strings = Arc::new(StringArray::from_iter_values(profile.strings.iter()));
+        let strings = profile.strings.clone();
         let small = small::build(id, &source, &profile, &value_columns, &strings, &symbols)?;
         Ok(Self {
             id,

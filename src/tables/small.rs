@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array, ListBuilder, RecordBatch,
-    StringArray, StringBuilder, UInt32Array, UInt64Array,
+    Array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, Int64Array, ListBuilder,
+    RecordBatch, StringArray, StringBuilder, UInt32Array, UInt64Array,
 };
 use datafusion::arrow::datatypes::Int32Type;
 use datafusion::arrow::error::ArrowError;
@@ -115,7 +115,7 @@ pub fn build(
                 locs.iter().map(|l| Some(l.is_folded)),
             )),
             Arc::new(UInt32Array::from_iter_values(
-                locs.iter().map(|l| l.line.len() as u32),
+                locs.iter().map(|l| l.num_lines() as u32),
             )),
         ],
     )?;
@@ -123,7 +123,7 @@ pub fn build(
     let line_rows: Vec<(u64, u32, &crate::decode::proto::Line)> = locs
         .iter()
         .flat_map(|l| {
-            l.line
+            p.lines_of(l)
                 .iter()
                 .enumerate()
                 .map(move |(k, line)| (l.id, k as u32, line))
@@ -201,7 +201,7 @@ pub fn build(
         ],
     )?;
 
-    let n_names = symbols.name_strings.len();
+    let n_names = symbols.names.len();
     let function_names = RecordBatch::try_new(
         small_schema("function_names"),
         vec![

@@ -1,6 +1,7 @@
 //! Per-location frame expansion and the string dictionaries shared by every batch of a
 //! profile. Computed once at load; the big tables are generated from it on demand.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,8 +35,6 @@ pub struct Symbols {
     pub frames: Vec<FrameSym>,
     pub names: Arc<StringArray>,
     pub files: Arc<StringArray>,
-    /// Per entry of `names`, the name as an owned string, for building stacks.
-    pub name_strings: Vec<String>,
 }
 
 impl Symbols {
@@ -45,22 +44,27 @@ impl Symbols {
     }
 }
 
-/// Interns strings into a dense dictionary.
+/// Interns strings into a dense dictionary. Keys borrow from the profile's string table
+/// where they can, so interning a function name allocates nothing.
 #[derive(Default)]
-struct Interner {
-    ids: HashMap<String, u32>,
-    values: Vec<String>,
+struct Interner<'a> {
+    ids: HashMap<Cow<'a, str>, u32>,
+    values: Vec<Cow<'a, str>>,
 }
 
-impl Interner {
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+impl<'a> Interner<'a> {
+    fn intern(&mut self, s: Cow<'a, str>) -> u32 {
+        if let Some(&id) = self.ids.get(s.as_ref()) {
             return id;
         }
         let id = self.values.len() as u32;
-        self.values.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
+        self.values.push(s.clone());
+        self.ids.insert(s, id);
         id
+    }
+
+    fn into_array(self) -> Arc<StringArray> {
+        Arc::new(StringArray::from_iter_values(self.values.iter()))
     }
 }
 
@@ -107,8 +111,8 @@ pub fn build(profile: &Profile) -> Symbols {
             let name = profile.str_i64(f.name);
             let file = profile.str_i64(f.filename);
             (
-                (!name.is_empty()).then(|| names.intern(name)),
-                (!file.is_empty()).then(|| files.intern(file)),
+                (!name.is_empty()).then(|| names.intern(Cow::Borrowed(name))),
+                (!file.is_empty()).then(|| files.intern(Cow::Borrowed(file))),
             )
         })
         .collect();
@@ -116,19 +120,20 @@ pub fn build(profile: &Profile) -> Symbols {
     let mut offsets = Vec::with_capacity(profile.locations.len() + 1);
     offsets.push(0u32);
     for (li, loc) in profile.locations.iter().enumerate() {
-        if loc.line.is_empty() {
+        let lines = profile.lines_of(loc);
+        if lines.is_empty() {
             frames.push(FrameSym {
                 line_index: 0,
                 function_id: 0,
-                name: names.intern(&node_name(profile, li, None)),
+                name: names.intern(Cow::Owned(node_name(profile, li, None))),
                 file: None,
                 line: 0,
                 column: 0,
                 is_inline: false,
             });
         }
-        let n = loc.line.len();
-        for (k, line) in loc.line.iter().enumerate() {
+        let n = lines.len();
+        for (k, line) in lines.iter().enumerate() {
             // Validation guarantees the function exists.
             let (name, file) = profile
                 .function_index
@@ -137,7 +142,7 @@ pub fn build(profile: &Profile) -> Symbols {
                 .unwrap_or((None, None));
             let name = match name {
                 Some(id) => id,
-                None => names.intern(&node_name(profile, li, None)),
+                None => names.intern(Cow::Owned(node_name(profile, li, None))),
             };
             frames.push(FrameSym {
                 line_index: k as u32,
@@ -154,9 +159,8 @@ pub fn build(profile: &Profile) -> Symbols {
     Symbols {
         loc_frame_offsets: offsets,
         frames,
-        names: Arc::new(StringArray::from_iter_values(names.values.iter())),
-        files: Arc::new(StringArray::from_iter_values(files.values.iter())),
-        name_strings: names.values,
+        names: names.into_array(),
+        files: files.into_array(),
     }
 }
 
