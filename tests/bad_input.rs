@@ -484,3 +484,20 @@ fn nameless_function_is_named_after_its_binary() {
     assert_eq!((app.flat, app.cum), (30, 30));
     assert!(r.rows.iter().all(|x| x.name != "<unknown>"));
 }
+
+#[test]
+fn files_over_the_cap_are_refused_in_every_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = valid().encode_to_vec();
+    let opts = DecodeOptions {
+        max_decompressed: 16,
+    };
+    for (name, bytes) in [("raw.pb", raw.clone()), ("gz.pb.gz", gzip(&raw))] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = decode_file(&path, &opts).unwrap_err();
+        assert_eq!(err.reason, Reason::TooLarge { cap: 16 }, "{name}");
+        // And under a generous cap the same files decode.
+        decode_file(&path, &DecodeOptions::default()).unwrap();
+    }
+}

@@ -97,5 +97,20 @@ pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeE
         return Err(err(Reason::IsDirectory));
     }
     let data = std::fs::read(path).map_err(|e| err(Reason::Io(e.to_string())))?;
-    decode_bytes(&name, &data, opts)
+    if data.is_empty() {
+        return Err(err(Reason::Empty));
+    }
+    let inflated = match compress::decompress(&data, opts.max_decompressed).map_err(err)? {
+        std::borrow::Cow::Owned(v) => Some(v),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    match inflated {
+        Some(raw) => {
+            // The compressed bytes are not needed once inflated; free them before parsing,
+            // which is when memory peaks.
+            drop(data);
+            parse::parse(&raw).map_err(err)
+        }
+        None => parse::parse(&data).map_err(err),
+    }
 }

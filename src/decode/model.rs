@@ -1,6 +1,6 @@
 //! The decoded profile: header, symbol tables as prost structs, samples in a columnar store.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use std::sync::Arc;
 
@@ -34,7 +34,9 @@ pub struct ValueType {
 }
 
 /// One label of a sample. `str` is 0 for numeric labels; string indices are validated.
+/// Packed to 4-byte alignment (20 bytes, not 24): profiles can carry millions of labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub struct LabelRec {
     pub key: u32,
     pub str: u32,
@@ -44,7 +46,8 @@ pub struct LabelRec {
 
 impl LabelRec {
     pub fn is_string(&self) -> bool {
-        self.str != 0
+        let s = self.str;
+        s != 0
     }
 }
 

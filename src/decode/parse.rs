@@ -4,7 +4,7 @@
 //! Two passes over the top level: the first reads everything but the samples (so location
 //! ids can be resolved), the second decodes samples straight into the columnar store.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use prost::Message;
 

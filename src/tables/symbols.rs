@@ -1,8 +1,8 @@
 //! Per-location frame expansion and the string dictionaries shared by every batch of a
 //! profile. Computed once at load; the big tables are generated from it on demand.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::StringArray;
