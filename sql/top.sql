@@ -6,14 +6,15 @@
 -- Functions whose flat and cum are both 0 are left out, as pprof does.
 -- Grouping is by function_name_id (an integer per distinct function_name of the profile),
 -- which is much cheaper than grouping by the string; names are joined on afterwards.
+-- FILTER is measurably cheaper than SUM(CASE ...) here.
 -- Order: pprof's -top order (|flat| desc, name, |cum| desc) or, with by_cum,
 -- pprof's -top -cum order (|cum| desc, name, |flat| desc).
 -- Parameters: profile_id (integer), value (sample-type column), by_cum (boolean).
 SELECT n.function_name AS name, t.flat, t.cum
 FROM (
     SELECT function_name_id,
-           SUM(CASE WHEN depth = 0 THEN {{value}} ELSE 0 END) AS flat,
-           SUM(CASE WHEN first_in_stack THEN {{value}} ELSE 0 END) AS cum
+           COALESCE(SUM({{value}}) FILTER (WHERE depth = 0), 0) AS flat,
+           COALESCE(SUM({{value}}) FILTER (WHERE first_in_stack), 0) AS cum
     FROM frames
     WHERE profile_id = {{profile_id}}
     GROUP BY function_name_id

@@ -163,7 +163,16 @@ struct FrameRows {
     first: Vec<bool>,
 }
 
-fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
+/// Which per-row coordinates a frames batch needs; the rest are not built.
+struct FrameNeeds {
+    depth: bool,
+    loc_pos: bool,
+    loc: bool,
+    first: bool,
+}
+
+fn frame_rows(lp: &LoadedProfile, c: Chunk, needs: &FrameNeeds) -> FrameRows {
+    let want_first = needs.first;
     let store = &lp.profile.samples;
     let sym = &lp.symbols;
     let total = {
@@ -178,9 +187,9 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
     };
     let mut r = FrameRows {
         sample: Vec::with_capacity(total),
-        depth: Vec::with_capacity(total),
-        loc_pos: Vec::with_capacity(total),
-        loc: Vec::with_capacity(total),
+        depth: Vec::with_capacity(if needs.depth { total } else { 0 }),
+        loc_pos: Vec::with_capacity(if needs.loc_pos { total } else { 0 }),
+        loc: Vec::with_capacity(if needs.loc { total } else { 0 }),
         frame: Vec::with_capacity(total),
         first: Vec::with_capacity(if want_first { total } else { 0 }),
     };
@@ -198,10 +207,16 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
             let hi = sym.loc_frame_offsets[l as usize + 1];
             for f in lo..hi {
                 r.sample.push(s as u32);
-                r.depth.push(depth);
-                r.loc_pos.push(pos as u32);
-                r.loc.push(l);
                 r.frame.push(f);
+                if needs.depth {
+                    r.depth.push(depth);
+                }
+                if needs.loc_pos {
+                    r.loc_pos.push(pos as u32);
+                }
+                if needs.loc {
+                    r.loc.push(l);
+                }
                 if want_first {
                     let name = sym.frames[f as usize].name as usize;
                     r.first.push(seen[name] != s as u32);
@@ -216,8 +231,14 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, want_first: bool) -> FrameRows {
 
 fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
     const FIRST_IN_STACK: usize = 12;
-    let want_first = req.columns.contains(&FIRST_IN_STACK);
-    let r = frame_rows(lp, c, want_first);
+    let has = |col: usize| req.columns.contains(&col);
+    let needs = FrameNeeds {
+        depth: has(2),
+        loc_pos: has(3),
+        loc: has(4) || has(13) || has(14),
+        first: has(FIRST_IN_STACK),
+    };
+    let mut r = frame_rows(lp, c, &needs);
     let n = r.sample.len();
     let sym = &lp.symbols;
     let fr = |i: usize| &sym.frames[r.frame[i] as usize];
@@ -231,8 +252,8 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
         let a: ArrayRef = match col {
             0 => pid_column(lp, n),
             1 => sample_id_column(&r.sample),
-            2 => Arc::new(UInt32Array::from(r.depth.clone())),
-            3 => Arc::new(UInt32Array::from(r.loc_pos.clone())),
+            2 => Arc::new(UInt32Array::from(std::mem::take(&mut r.depth))),
+            3 => Arc::new(UInt32Array::from(std::mem::take(&mut r.loc_pos))),
             4 => Arc::new(UInt64Array::from_iter_values((0..n).map(|i| loc(i).id))),
             5 => Arc::new(UInt32Array::from_iter_values(
                 (0..n).map(|i| fr(i).line_index),
@@ -253,7 +274,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             11 => Arc::new(BooleanArray::from_iter(
                 (0..n).map(|i| Some(fr(i).is_inline)),
             )),
-            FIRST_IN_STACK => Arc::new(BooleanArray::from(r.first.clone())),
+            FIRST_IN_STACK => Arc::new(BooleanArray::from(std::mem::take(&mut r.first))),
             13 => Arc::new(UInt64Array::from_iter_values(
                 (0..n).map(|i| loc(i).mapping_id),
             )),
