@@ -187,23 +187,7 @@ fn export_writes_one_parquet_file_per_table() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "frames",
-            "function_names",
-            "functions",
-            "labels",
-            "lines",
-            "locations",
-            "mappings",
-            "profiles",
-            "sample_types",
-            "samples",
-            "stacks",
-        ]
-        .map(|t| format!("{t}.parquet"))
-    );
+    assert_eq!(names, ALL_TABLES.map(|t| format!("{t}.parquet")));
     check_parquet_with_python(&out);
 }
 

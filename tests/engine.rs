@@ -169,22 +169,7 @@ fn udfs_work_on_real_stacks() {
 #[test]
 fn describe_and_list_tables() {
     let e = loaded(&[]);
-    assert_eq!(
-        e.table_names(),
-        [
-            "frames",
-            "function_names",
-            "functions",
-            "labels",
-            "lines",
-            "locations",
-            "mappings",
-            "profiles",
-            "sample_types",
-            "samples",
-            "stacks"
-        ]
-    );
+    assert_eq!(e.table_names(), ALL_TABLES);
     // Empty tables are queryable before any profile is loaded.
     assert_eq!(scalar(&e, "SELECT count(*) FROM frames"), 0);
     let d = runtime().block_on(e.describe_table("frames")).unwrap();

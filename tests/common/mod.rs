@@ -6,6 +6,21 @@ use std::path::{Path, PathBuf};
 use profsql::decode::DecodeOptions;
 use profsql::Engine;
 
+/// Every table a session has, sorted.
+pub const ALL_TABLES: [&str; 11] = [
+    "frames",
+    "function_names",
+    "functions",
+    "labels",
+    "lines",
+    "locations",
+    "mappings",
+    "profiles",
+    "sample_types",
+    "samples",
+    "stacks",
+];
+
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
