@@ -4,15 +4,10 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, BooleanBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::cast::as_string_array;
-use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::{ColumnarValue, Documentation};
 
-use crate::common::{
-    arg_array, check_arity, coerce_string, finish, output_rows, scalar_str, DOC_SECTION,
-};
+use crate::common::{coerce_string, scalar_str, scalar_udf, utf8_arg, DOC_SECTION};
 
 /// Splits a comma-separated prefix list, trimming entries and dropping
 /// empty ones (so "a, b," means ["a", "b"], and "" matches nothing).
@@ -20,25 +15,14 @@ pub(crate) fn parse_prefixes(list: &str) -> impl Iterator<Item = &str> {
     list.split(',').map(str::trim).filter(|p| !p.is_empty())
 }
 
-/// `is_app_frame(name, prefixes) -> Boolean`: whether `name` starts with
-/// one of the comma-separated `prefixes`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct IsAppFrame {
-    signature: Signature,
-}
-
-impl IsAppFrame {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for IsAppFrame {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `is_app_frame(name, prefixes) -> Boolean`: whether `name` starts with
+    /// one of the comma-separated `prefixes`.
+    pub struct IsAppFrame {}
+    name: "is_app_frame",
+    args: [coerce_string, coerce_string],
+    returns: DataType::Boolean,
+    doc: IS_APP_FRAME_DOC,
 }
 
 static IS_APP_FRAME_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -56,38 +40,9 @@ static IS_APP_FRAME_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for IsAppFrame {
-    fn name(&self) -> &str {
-        "is_app_frame"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(self.name(), arg_types, 2)?;
-        Ok(vec![
-            coerce_string(self.name(), &arg_types[0])?,
-            coerce_string(self.name(), &arg_types[1])?,
-        ])
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [names, prefixes] = args.args.as_slice() else {
-            return exec_err!("is_app_frame expects 2 arguments");
-        };
-        let names = arg_array(names, rows, &DataType::Utf8)?;
-        let names = as_string_array(names.as_ref())?;
+impl IsAppFrame {
+    fn eval(&self, [names, prefixes]: &[ColumnarValue; 2], rows: usize) -> Result<ArrayRef> {
+        let names = utf8_arg(names, rows)?;
         let mut out = BooleanBuilder::with_capacity(rows);
 
         // The usual call passes one literal list: split it once, not per row.
@@ -102,8 +57,7 @@ impl ScalarUDFImpl for IsAppFrame {
                 }
             }
         } else {
-            let prefixes = arg_array(prefixes, rows, &DataType::Utf8)?;
-            let prefixes = as_string_array(prefixes.as_ref())?;
+            let prefixes = utf8_arg(prefixes, rows)?;
             for (name, list) in names.iter().zip(prefixes.iter()) {
                 out.append_option(
                     name.zip(list)
@@ -111,11 +65,7 @@ impl ScalarUDFImpl for IsAppFrame {
                 );
             }
         }
-        finish(Arc::new(out.finish()) as ArrayRef, all_scalar)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&IS_APP_FRAME_DOC)
+        Ok(Arc::new(out.finish()))
     }
 }
 

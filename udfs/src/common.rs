@@ -2,15 +2,17 @@
 //!
 //! All functions use a user-defined signature so that planning can map the
 //! many string and list layouts Arrow has onto the few layouts the kernels
-//! handle (`List<Utf8>`, `Utf8`, `Int64`, `Float64`).
+//! handle (`List<Utf8>`, `Utf8`, `Int64`, `Float64`). [`scalar_udf!`]
+//! declares the parts every function has in common, so that each module
+//! only states what its function takes, returns and computes.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, ListArray, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array, ListArray, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::cast::{as_list_array, as_string_array};
-use datafusion::common::{plan_err, Result, ScalarValue};
+use datafusion::common::cast::{as_int64_array, as_list_array, as_string_array};
+use datafusion::common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, DocSection, ScalarFunctionArgs};
 
 /// Documentation section shared by all functions of this crate.
@@ -43,7 +45,7 @@ fn is_native_stack(t: &DataType) -> bool {
     matches!(t, DataType::List(f) if f.data_type() == &DataType::Utf8)
 }
 
-pub(crate) fn check_arity(name: &str, args: &[DataType], expected: usize) -> Result<()> {
+fn check_arity(name: &str, args: &[DataType], expected: usize) -> Result<()> {
     if args.len() == expected {
         Ok(())
     } else {
@@ -83,11 +85,25 @@ pub(crate) fn coerce_index(name: &str, arg: &DataType) -> Result<DataType> {
     }
 }
 
+/// Coercion of one argument: the type planning should cast it to, with the
+/// function's name for the error message.
+pub(crate) type Coerce = fn(&str, &DataType) -> Result<DataType>;
+
+/// Coerces `args` with one [`Coerce`] per expected argument, in order.
+pub(crate) fn coerce_args(
+    name: &str,
+    args: &[DataType],
+    coerce: &[Coerce],
+) -> Result<Vec<DataType>> {
+    check_arity(name, args, coerce.len())?;
+    args.iter().zip(coerce).map(|(t, c)| c(name, t)).collect()
+}
+
 /// Number of rows to compute, and whether the result must be a scalar.
 ///
 /// When every argument is a scalar (constant folding, or a query over
 /// literals) one row is enough and the answer is returned as a scalar.
-pub(crate) fn output_rows(args: &ScalarFunctionArgs) -> (usize, bool) {
+fn output_rows(args: &ScalarFunctionArgs) -> (usize, bool) {
     let all_scalar = args
         .args
         .iter()
@@ -99,8 +115,19 @@ pub(crate) fn output_rows(args: &ScalarFunctionArgs) -> (usize, bool) {
     }
 }
 
-/// Wraps a computed array as the function's result.
-pub(crate) fn finish(array: ArrayRef, all_scalar: bool) -> Result<ColumnarValue> {
+/// Runs `eval` over the `N` arguments of one call and wraps its array as
+/// the result: a scalar when every argument was one (see [`output_rows`]).
+pub(crate) fn invoke<const N: usize>(
+    name: &str,
+    args: &ScalarFunctionArgs,
+    eval: impl FnOnce(&[ColumnarValue; N], usize) -> Result<ArrayRef>,
+) -> Result<ColumnarValue> {
+    let (rows, all_scalar) = output_rows(args);
+    let Ok(values) = <&[ColumnarValue; N]>::try_from(args.args.as_slice()) else {
+        let plural = if N == 1 { "" } else { "s" };
+        return exec_err!("{name} expects {N} argument{plural}");
+    };
+    let array = eval(values, rows)?;
     if all_scalar {
         Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
             &array, 0,
@@ -121,6 +148,19 @@ pub(crate) fn arg_array(value: &ColumnarValue, rows: usize, target: &DataType) -
     }
 }
 
+/// An integer argument as `rows` rows of `Int64`.
+pub(crate) fn int64_arg(value: &ColumnarValue, rows: usize) -> Result<Int64Array> {
+    let array = arg_array(value, rows, &DataType::Int64)?;
+    // Cloning an Arrow array only shares its buffers.
+    Ok(as_int64_array(array.as_ref())?.clone())
+}
+
+/// A string argument as `rows` rows of `Utf8`.
+pub(crate) fn utf8_arg(value: &ColumnarValue, rows: usize) -> Result<StringArray> {
+    let array = arg_array(value, rows, &DataType::Utf8)?;
+    Ok(as_string_array(array.as_ref())?.clone())
+}
+
 /// The string held by a scalar string argument (`Some(None)` when NULL);
 /// `None` for arrays and non-string scalars, which take the array path.
 pub(crate) fn scalar_str(value: &ColumnarValue) -> Option<Option<&str>> {
@@ -131,7 +171,7 @@ pub(crate) fn scalar_str(value: &ColumnarValue) -> Option<Option<&str>> {
 }
 
 /// Materializes a stack argument as `rows` rows of `List<Utf8>`.
-pub(crate) fn stack_array(value: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
+fn stack_array(value: &ColumnarValue, rows: usize) -> Result<ArrayRef> {
     let array = value.to_array(rows)?;
     if is_native_stack(array.data_type()) {
         Ok(array)
@@ -140,16 +180,19 @@ pub(crate) fn stack_array(value: &ColumnarValue, rows: usize) -> Result<ArrayRef
     }
 }
 
-/// Row-wise read access to a `List<Utf8>` array without per-row allocation.
-pub(crate) struct Stacks<'a> {
-    list: &'a ListArray,
-    frames: &'a StringArray,
+/// Row-wise read access to a stack argument without per-row allocation.
+pub(crate) struct Stacks {
+    list: ListArray,
+    frames: StringArray,
 }
 
-impl<'a> Stacks<'a> {
-    pub(crate) fn new(array: &'a ArrayRef) -> Result<Self> {
-        let list = as_list_array(array.as_ref())?;
-        let frames = as_string_array(list.values().as_ref())?;
+impl Stacks {
+    /// The stack argument `value` as `rows` rows.
+    pub(crate) fn new(value: &ColumnarValue, rows: usize) -> Result<Self> {
+        let array = stack_array(value, rows)?;
+        // Owned (buffer-sharing) copies, so callers need not keep `array`.
+        let list = as_list_array(array.as_ref())?.clone();
+        let frames = as_string_array(list.values().as_ref())?.clone();
         Ok(Self { list, frames })
     }
 
@@ -173,7 +216,7 @@ impl<'a> Stacks<'a> {
 
     /// Frame `k` (0-based, root first) of `row`; `None` when the stack or
     /// the frame is NULL or `k` is out of range.
-    pub(crate) fn frame(&self, row: usize, k: usize) -> Option<&'a str> {
+    pub(crate) fn frame(&self, row: usize, k: usize) -> Option<&str> {
         let range = self.range(row)?;
         let idx = range.start.checked_add(k).filter(|i| range.contains(i))?;
         if self.frames.is_null(idx) {
@@ -184,8 +227,8 @@ impl<'a> Stacks<'a> {
     }
 
     /// Frames of `row`, root first; `None` for a NULL stack.
-    pub(crate) fn frames(&self, row: usize) -> Option<impl Iterator<Item = Option<&'a str>> + 'a> {
-        let frames = self.frames;
+    pub(crate) fn frames(&self, row: usize) -> Option<impl Iterator<Item = Option<&str>> + '_> {
+        let frames = &self.frames;
         self.range(row).map(move |r| {
             r.map(move |i| {
                 if frames.is_null(i) {
@@ -215,3 +258,88 @@ pub(crate) fn resolve_position(pos: i64, depth: usize) -> Option<usize> {
         None
     }
 }
+
+/// Declares a UDF struct with what all functions here share: `new` and
+/// `Default` (extra fields start at their `Default`), a user-defined
+/// signature coerced by `args` (see [`coerce_args`]), strictness, and the
+/// scalar-or-array result of [`invoke`]. The caller defines the `doc` static
+/// and an inherent `fn eval(&self, &[ColumnarValue; N], rows: usize) ->
+/// Result<ArrayRef>`.
+///
+/// A macro, not a blanket impl over a local trait: `ScalarUDFImpl` is
+/// foreign, so the orphan rule allows only one impl per concrete type.
+macro_rules! scalar_udf {
+    (
+        $(#[$attr:meta])*
+        pub struct $udf:ident { $($field:ident: $field_ty:ty),* $(,)? }
+        name: $name:literal,
+        args: [$($coerce:expr),+ $(,)?],
+        returns: $returns:expr,
+        doc: $doc:path $(,)?
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        pub struct $udf {
+            signature: ::datafusion::logical_expr::Signature,
+            $($field: $field_ty,)*
+        }
+
+        impl $udf {
+            pub fn new() -> Self {
+                Self {
+                    signature: ::datafusion::logical_expr::Signature::user_defined(
+                        ::datafusion::logical_expr::Volatility::Immutable,
+                    ),
+                    $($field: ::core::default::Default::default(),)*
+                }
+            }
+        }
+
+        impl ::core::default::Default for $udf {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl ::datafusion::logical_expr::ScalarUDFImpl for $udf {
+            fn name(&self) -> &str {
+                $name
+            }
+
+            fn signature(&self) -> &::datafusion::logical_expr::Signature {
+                &self.signature
+            }
+
+            fn coerce_types(
+                &self,
+                arg_types: &[::datafusion::arrow::datatypes::DataType],
+            ) -> ::datafusion::common::Result<Vec<::datafusion::arrow::datatypes::DataType>> {
+                $crate::common::coerce_args($name, arg_types, &[$($coerce),+])
+            }
+
+            fn return_type(
+                &self,
+                _arg_types: &[::datafusion::arrow::datatypes::DataType],
+            ) -> ::datafusion::common::Result<::datafusion::arrow::datatypes::DataType> {
+                Ok($returns)
+            }
+
+            fn is_strict(&self) -> bool {
+                true
+            }
+
+            fn invoke_with_args(
+                &self,
+                args: ::datafusion::logical_expr::ScalarFunctionArgs,
+            ) -> ::datafusion::common::Result<::datafusion::logical_expr::ColumnarValue> {
+                $crate::common::invoke($name, &args, |values, rows| self.eval(values, rows))
+            }
+
+            fn documentation(&self) -> Option<&::datafusion::logical_expr::Documentation> {
+                Some(&$doc)
+            }
+        }
+    };
+}
+
+pub(crate) use scalar_udf;

@@ -5,35 +5,29 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::cast::{as_float64_array, as_int64_array, as_string_array};
-use datafusion::common::{exec_err, plan_err, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::cast::{as_float64_array, as_int64_array};
+use datafusion::common::{plan_err, Result};
+use datafusion::logical_expr::{ColumnarValue, Documentation};
 
-use crate::common::{
-    arg_array, check_arity, coerce_string, finish, output_rows, scalar_str, DOC_SECTION,
-};
+use crate::common::{arg_array, coerce_string, scalar_str, scalar_udf, utf8_arg, DOC_SECTION};
 use crate::units::{Quantity, Unit};
 
-/// `format_value(v, unit) -> Utf8`: `v` labelled like pprof, e.g.
-/// `format_value(1100000000, 'nanoseconds')` = `'1.10s'`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FormatValue {
-    signature: Signature,
+scalar_udf! {
+    /// `format_value(v, unit) -> Utf8`: `v` labelled like pprof, e.g.
+    /// `format_value(1100000000, 'nanoseconds')` = `'1.10s'`.
+    pub struct FormatValue {}
+    name: "format_value",
+    args: [coerce_number, coerce_string],
+    returns: DataType::Utf8,
+    doc: FORMAT_VALUE_DOC,
 }
 
-impl FormatValue {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for FormatValue {
-    fn default() -> Self {
-        Self::new()
+/// Coercion target for the value: floats keep their fraction.
+fn coerce_number(name: &str, arg: &DataType) -> Result<DataType> {
+    match arg {
+        t if t.is_integer() || t == &DataType::Null => Ok(DataType::Int64),
+        t if t.is_floating() || t.is_decimal() => Ok(DataType::Float64),
+        other => plan_err!("{name}: expected a number, got {other}"),
     }
 }
 
@@ -82,38 +76,8 @@ fn label_rows<'a>(
     Ok(Arc::new(out.finish()))
 }
 
-impl ScalarUDFImpl for FormatValue {
-    fn name(&self) -> &str {
-        "format_value"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(self.name(), arg_types, 2)?;
-        let value = match &arg_types[0] {
-            t if t.is_integer() || t == &DataType::Null => DataType::Int64,
-            t if t.is_floating() || t.is_decimal() => DataType::Float64,
-            other => return plan_err!("format_value: expected a number, got {other}"),
-        };
-        Ok(vec![value, coerce_string(self.name(), &arg_types[1])?])
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [value, unit] = args.args.as_slice() else {
-            return exec_err!("format_value expects 2 arguments");
-        };
+impl FormatValue {
+    fn eval(&self, [value, unit]: &[ColumnarValue; 2], rows: usize) -> Result<ArrayRef> {
         let target = if value.data_type().is_floating() {
             DataType::Float64
         } else {
@@ -121,13 +85,12 @@ impl ScalarUDFImpl for FormatValue {
         };
         let values = arg_array(value, rows, &target)?;
 
-        let result = if let Some(unit) = scalar_str(unit) {
+        if let Some(unit) = scalar_str(unit) {
             // One unit for all rows (the usual case): parse it once.
             let unit = unit.map(Unit::parse);
-            label_rows(&values, rows, |_| unit.as_ref())?
+            label_rows(&values, rows, |_| unit.as_ref())
         } else {
-            let units = arg_array(unit, rows, &DataType::Utf8)?;
-            let units = as_string_array(units.as_ref())?;
+            let units = utf8_arg(unit, rows)?;
             // Units repeat across rows (one per sample type), so parse each
             // distinct name once.
             let mut distinct: Vec<Unit> = Vec::new();
@@ -149,13 +112,8 @@ impl ScalarUDFImpl for FormatValue {
                     .copied()
                     .flatten()
                     .and_then(|i| distinct.get(i))
-            })?
-        };
-        finish(result, all_scalar)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&FORMAT_VALUE_DOC)
+            })
+        }
     }
 }
 

@@ -4,15 +4,11 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::cast::as_int64_array;
-use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::{ColumnarValue, Documentation};
 
 use crate::common::{
-    arg_array, check_arity, coerce_index, coerce_stack, finish, output_rows, resolve_position,
-    stack_array, Stacks, DOC_SECTION,
+    coerce_index, coerce_stack, int64_arg, resolve_position, scalar_udf, Stacks, DOC_SECTION,
 };
 
 /// Builds a Utf8 result with `pick(stacks, row)` choosing each row's frame.
@@ -21,8 +17,7 @@ fn pick_frames(
     rows: usize,
     mut pick: impl FnMut(&Stacks, usize) -> Option<usize>,
 ) -> Result<ArrayRef> {
-    let stacks = stack_array(stack, rows)?;
-    let stacks = Stacks::new(&stacks)?;
+    let stacks = Stacks::new(stack, rows)?;
     let mut out = StringBuilder::with_capacity(rows, rows * 16);
     for row in 0..rows {
         out.append_option(pick(&stacks, row).and_then(|k| stacks.frame(row, k)));
@@ -30,25 +25,14 @@ fn pick_frames(
     Ok(Arc::new(out.finish()))
 }
 
-/// `frame_at(stack, i) -> Utf8`: the frame at 1-based root-first index `i`;
-/// negative `i` counts from the leaf (-1 = leaf); out of range gives NULL.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FrameAt {
-    signature: Signature,
-}
-
-impl FrameAt {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for FrameAt {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `frame_at(stack, i) -> Utf8`: the frame at 1-based root-first index `i`;
+    /// negative `i` counts from the leaf (-1 = leaf); out of range gives NULL.
+    pub struct FrameAt {}
+    name: "frame_at",
+    args: [coerce_stack, coerce_index],
+    returns: DataType::Utf8,
+    doc: FRAME_AT_DOC,
 }
 
 static FRAME_AT_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -70,110 +54,25 @@ static FRAME_AT_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for FrameAt {
-    fn name(&self) -> &str {
-        "frame_at"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(self.name(), arg_types, 2)?;
-        Ok(vec![
-            coerce_stack(self.name(), &arg_types[0])?,
-            coerce_index(self.name(), &arg_types[1])?,
-        ])
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [stack, index] = args.args.as_slice() else {
-            return exec_err!("frame_at expects 2 arguments");
-        };
-        let index = arg_array(index, rows, &DataType::Int64)?;
-        let index = as_int64_array(index.as_ref())?;
-        let result = pick_frames(stack, rows, |stacks, row| {
+impl FrameAt {
+    fn eval(&self, [stack, index]: &[ColumnarValue; 2], rows: usize) -> Result<ArrayRef> {
+        let index = int64_arg(index, rows)?;
+        pick_frames(stack, rows, |stacks, row| {
             if index.is_null(row) {
                 return None;
             }
             resolve_position(index.value(row), stacks.depth(row)?)
-        })?;
-        finish(result, all_scalar)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&FRAME_AT_DOC)
+        })
     }
 }
 
-/// Which end of the stack `leaf` / `root` return.
-#[derive(Debug, PartialEq, Eq, Hash, Clone, Copy)]
-enum End {
-    Root,
-    Leaf,
-}
-
-/// Shared implementation of `leaf(stack)` and `root(stack)`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct EndFrame {
-    signature: Signature,
-    end: End,
-}
-
-impl EndFrame {
-    fn new(end: End) -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-            end,
-        }
-    }
-
-    fn coerce_types(&self, name: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(name, arg_types, 1)?;
-        Ok(vec![coerce_stack(name, &arg_types[0])?])
-    }
-
-    fn invoke(&self, name: &str, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [stack] = args.args.as_slice() else {
-            return exec_err!("{name} expects 1 argument");
-        };
-        let end = self.end;
-        let result = pick_frames(stack, rows, |stacks, row| {
-            let depth = stacks.depth(row)?;
-            match end {
-                End::Root => (depth > 0).then_some(0),
-                End::Leaf => depth.checked_sub(1),
-            }
-        })?;
-        finish(result, all_scalar)
-    }
-}
-
-/// `leaf(stack) -> Utf8`: the last (innermost) frame; NULL for an empty stack.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Leaf(EndFrame);
-
-impl Leaf {
-    pub fn new() -> Self {
-        Self(EndFrame::new(End::Leaf))
-    }
-}
-
-impl Default for Leaf {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `leaf(stack) -> Utf8`: the last (innermost) frame; NULL for an empty stack.
+    pub struct Leaf {}
+    name: "leaf",
+    args: [coerce_stack],
+    returns: DataType::Utf8,
+    doc: LEAF_DOC,
 }
 
 static LEAF_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -189,50 +88,19 @@ static LEAF_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for Leaf {
-    fn name(&self) -> &str {
-        "leaf"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.0.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.0.coerce_types(self.name(), arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        self.0.invoke(self.name(), args)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&LEAF_DOC)
+impl Leaf {
+    fn eval(&self, [stack]: &[ColumnarValue; 1], rows: usize) -> Result<ArrayRef> {
+        pick_frames(stack, rows, |stacks, row| stacks.depth(row)?.checked_sub(1))
     }
 }
 
-/// `root(stack) -> Utf8`: the first (outermost) frame; NULL for an empty stack.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct Root(EndFrame);
-
-impl Root {
-    pub fn new() -> Self {
-        Self(EndFrame::new(End::Root))
-    }
-}
-
-impl Default for Root {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `root(stack) -> Utf8`: the first (outermost) frame; NULL for an empty stack.
+    pub struct Root {}
+    name: "root",
+    args: [coerce_stack],
+    returns: DataType::Utf8,
+    doc: ROOT_DOC,
 }
 
 static ROOT_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -248,33 +116,11 @@ static ROOT_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for Root {
-    fn name(&self) -> &str {
-        "root"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.0.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.0.coerce_types(self.name(), arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        self.0.invoke(self.name(), args)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&ROOT_DOC)
+impl Root {
+    fn eval(&self, [stack]: &[ColumnarValue; 1], rows: usize) -> Result<ArrayRef> {
+        pick_frames(stack, rows, |stacks, row| {
+            (stacks.depth(row)? > 0).then_some(0)
+        })
     }
 }
 

@@ -4,14 +4,12 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use datafusion::arrow::array::{Array, ArrayRef, StringArray};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::cast::as_string_array;
+use datafusion::arrow::array::{Array, StringArray};
 use datafusion::common::{exec_datafusion_err, Result};
 use datafusion::logical_expr::ColumnarValue;
 use regex::Regex;
 
-use crate::common::{arg_array, scalar_str};
+use crate::common::{scalar_str, utf8_arg};
 
 /// Compiles `pattern` (RE2 syntax, unanchored), naming `func` on failure.
 pub(crate) fn compile(func: &str, pattern: &str) -> Result<Regex> {
@@ -60,7 +58,7 @@ pub(crate) enum PatternArg {
     /// A literal pattern: compiled once; `None` is a NULL pattern.
     Scalar(Option<Regex>),
     /// One pattern per row.
-    Column(ArrayRef),
+    Column(StringArray),
 }
 
 impl PatternArg {
@@ -74,20 +72,20 @@ impl PatternArg {
             Some(Some(p)) => Ok(Self::Scalar(Some(cache.get(func, p)?))),
             Some(None) => Ok(Self::Scalar(None)),
             // A pattern column, or a scalar that still needs a cast.
-            None => Ok(Self::Column(arg_array(value, rows, &DataType::Utf8)?)),
+            None => Ok(Self::Column(utf8_arg(value, rows)?)),
         }
     }
 
     /// Per-row access; patterns repeated across rows are compiled once.
-    pub(crate) fn rows<'a>(&'a self, func: &'a str) -> Result<PatternRows<'a>> {
-        Ok(match self {
+    pub(crate) fn rows<'a>(&'a self, func: &'a str) -> PatternRows<'a> {
+        match self {
             Self::Scalar(re) => PatternRows::Scalar(re.as_ref()),
-            Self::Column(array) => PatternRows::Column {
+            Self::Column(patterns) => PatternRows::Column {
                 func,
-                patterns: as_string_array(array.as_ref())?,
+                patterns,
                 compiled: HashMap::new(),
             },
-        })
+        }
     }
 }
 

@@ -5,15 +5,11 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, ListBuilder, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::cast::as_int64_array;
-use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::{ColumnarValue, Documentation};
 
 use crate::common::{
-    arg_array, check_arity, coerce_index, coerce_stack, finish, output_rows, stack_array,
-    stack_type, Stacks, DOC_SECTION,
+    coerce_index, coerce_stack, int64_arg, scalar_udf, stack_type, Stacks, DOC_SECTION,
 };
 
 /// 0-based frame range for the inclusive 1-based bounds `start..=end`
@@ -39,24 +35,13 @@ pub(crate) fn slice_range(start: i64, end: i64, depth: usize) -> Range<usize> {
     }
 }
 
-/// `stack_slice(stack, start, end) -> List<Utf8>`: frames `start..=end`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct StackSlice {
-    signature: Signature,
-}
-
-impl StackSlice {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for StackSlice {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `stack_slice(stack, start, end) -> List<Utf8>`: frames `start..=end`.
+    pub struct StackSlice {}
+    name: "stack_slice",
+    args: [coerce_stack, coerce_index, coerce_index],
+    returns: stack_type(),
+    doc: STACK_SLICE_DOC,
 }
 
 static STACK_SLICE_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -77,43 +62,11 @@ static STACK_SLICE_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for StackSlice {
-    fn name(&self) -> &str {
-        "stack_slice"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(self.name(), arg_types, 3)?;
-        Ok(vec![
-            coerce_stack(self.name(), &arg_types[0])?,
-            coerce_index(self.name(), &arg_types[1])?,
-            coerce_index(self.name(), &arg_types[2])?,
-        ])
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(stack_type())
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [stack, start, end] = args.args.as_slice() else {
-            return exec_err!("stack_slice expects 3 arguments");
-        };
-        let stacks = stack_array(stack, rows)?;
-        let stacks = Stacks::new(&stacks)?;
-        let start = arg_array(start, rows, &DataType::Int64)?;
-        let start = as_int64_array(start.as_ref())?;
-        let end = arg_array(end, rows, &DataType::Int64)?;
-        let end = as_int64_array(end.as_ref())?;
+impl StackSlice {
+    fn eval(&self, [stack, start, end]: &[ColumnarValue; 3], rows: usize) -> Result<ArrayRef> {
+        let stacks = Stacks::new(stack, rows)?;
+        let start = int64_arg(start, rows)?;
+        let end = int64_arg(end, rows)?;
 
         let mut out = ListBuilder::with_capacity(StringBuilder::new(), rows);
         for row in 0..rows {
@@ -129,33 +82,18 @@ impl ScalarUDFImpl for StackSlice {
             }
             out.append(true);
         }
-        finish(Arc::new(out.finish()) as ArrayRef, all_scalar)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&STACK_SLICE_DOC)
+        Ok(Arc::new(out.finish()))
     }
 }
 
-/// `fold_stack(stack) -> Utf8`: frames joined with ';', root first, the
-/// "folded" line format of flamegraph.pl and inferno (without the count).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FoldStack {
-    signature: Signature,
-}
-
-impl FoldStack {
-    pub fn new() -> Self {
-        Self {
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for FoldStack {
-    fn default() -> Self {
-        Self::new()
-    }
+scalar_udf! {
+    /// `fold_stack(stack) -> Utf8`: frames joined with ';', root first, the
+    /// "folded" line format of flamegraph.pl and inferno (without the count).
+    pub struct FoldStack {}
+    name: "fold_stack",
+    args: [coerce_stack],
+    returns: DataType::Utf8,
+    doc: FOLD_STACK_DOC,
 }
 
 static FOLD_STACK_DOC: LazyLock<Documentation> = LazyLock::new(|| {
@@ -172,35 +110,9 @@ static FOLD_STACK_DOC: LazyLock<Documentation> = LazyLock::new(|| {
     .build()
 });
 
-impl ScalarUDFImpl for FoldStack {
-    fn name(&self) -> &str {
-        "fold_stack"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(self.name(), arg_types, 1)?;
-        Ok(vec![coerce_stack(self.name(), &arg_types[0])?])
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn is_strict(&self) -> bool {
-        true
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let (rows, all_scalar) = output_rows(&args);
-        let [stack] = args.args.as_slice() else {
-            return exec_err!("fold_stack expects 1 argument");
-        };
-        let stacks = stack_array(stack, rows)?;
-        let stacks = Stacks::new(&stacks)?;
+impl FoldStack {
+    fn eval(&self, [stack]: &[ColumnarValue; 1], rows: usize) -> Result<ArrayRef> {
+        let stacks = Stacks::new(stack, rows)?;
         let mut out = StringBuilder::with_capacity(rows, rows * 64);
         let mut line = String::new();
         for row in 0..rows {
@@ -219,11 +131,7 @@ impl ScalarUDFImpl for FoldStack {
             }
             out.append_value(&line);
         }
-        finish(Arc::new(out.finish()) as ArrayRef, all_scalar)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&FOLD_STACK_DOC)
+        Ok(Arc::new(out.finish()))
     }
 }
 
