@@ -501,3 +501,53 @@ fn files_over_the_cap_are_refused_in_every_container() {
         decode_file(&path, &DecodeOptions::default()).unwrap();
     }
 }
+
+#[test]
+fn location_ids_beyond_32_bits_decode() {
+    // Samples are read before the symbols; ids that do not fit 32 bits take the slower
+    // second pass and must give the same profile.
+    let big = 1u64 << 40;
+    let data = mutated(|p| {
+        for l in &mut p.location {
+            l.id += big;
+        }
+        for s in &mut p.sample {
+            for id in &mut s.location_id {
+                *id += big;
+            }
+        }
+    });
+    let wide = decode(&data).unwrap();
+    let narrow = decode(&valid().encode_to_vec()).unwrap();
+    assert_eq!(wide.samples.loc_index, narrow.samples.loc_index);
+    let dangling = mutated(|p| {
+        for l in &mut p.location {
+            l.id += big;
+        }
+        p.sample[0].location_id = vec![big + 1, big + 7];
+        p.sample[1].location_id = vec![big + 2];
+    });
+    refused(
+        &dangling,
+        &format!(
+            "sample 1 refers to location {} which does not exist",
+            big + 7
+        ),
+    );
+}
+
+#[test]
+fn value_count_mismatch_on_the_first_sample() {
+    refused(
+        &mutated(|p| p.sample[0].value = vec![1]),
+        "sample 1 has 1 values but the profile has 2 sample types",
+    );
+    // All samples agreeing with each other but not with the sample types.
+    refused(
+        &mutated(|p| {
+            p.sample[0].value = vec![1, 2, 3];
+            p.sample[1].value = vec![1, 2, 3];
+        }),
+        "sample 1 has 3 values but the profile has 2 sample types",
+    );
+}

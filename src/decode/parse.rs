@@ -281,16 +281,31 @@ fn value_type(n: usize, v: &proto::ValueType, what: &str) -> Result<ValueType, R
     })
 }
 
-/// Decodes the samples into `store`, resolving and checking location ids and label strings.
+/// What a samples pass found that it could not judge alone.
+#[derive(Default)]
+struct SampleFindings {
+    /// The first location id `map_id` could not map: (sample number, id).
+    unmapped: Option<(usize, u64)>,
+    /// Value count of the first sample.
+    first_count: Option<usize>,
+    /// The first sample whose value count differs from the expected one (the sample types'
+    /// count when known, else the first sample's): (sample number, count).
+    count_mismatch: Option<(usize, usize)>,
+}
+
+/// Decodes the samples into `store`. Location ids go through `map_id`; label strings are
+/// checked against `n_strings`. Stops at the first unmappable id or count mismatch when
+/// `n_types` is known; otherwise records them for the caller.
 fn read_samples(
     data: &[u8],
     store: &mut SampleStore,
-    location_index: &IdIndex,
+    map_id: &dyn Fn(u64) -> Option<u32>,
+    n_types: Option<usize>,
     n_strings: usize,
-) -> Result<(), Reason> {
-    let n_types = store.n_types;
+) -> Result<SampleFindings, Reason> {
+    let mut found = SampleFindings::default();
     let mut r = Reader::new(data);
-    let mut values: Vec<i64> = Vec::with_capacity(n_types);
+    let mut values: Vec<i64> = Vec::with_capacity(n_types.unwrap_or(4));
     while !r.is_empty() {
         let (field, wt) = r.key().ok_or_else(|| malformed("bad field key"))?;
         if field != PROFILE_SAMPLE {
@@ -301,7 +316,7 @@ fn read_samples(
         let body = r.bytes().ok_or_else(|| malformed("sample: truncated"))?;
         let mut s = Reader::new(body);
         values.clear();
-        let mut bad_location: Option<u64> = None;
+        let mut unmapped: Option<u64> = None;
         while !s.is_empty() {
             let (f, w) = s
                 .key()
@@ -310,10 +325,10 @@ fn read_samples(
                 || malformed(format!("sample {sample_no}: truncated or wrong wire type"));
             match f {
                 1 => s
-                    .repeated_varint(w, |id| match location_index.get(id) {
+                    .repeated_varint(w, |id| match map_id(id) {
                         Some(i) => store.loc_index.push(i),
                         None => {
-                            bad_location.get_or_insert(id);
+                            unmapped.get_or_insert(id);
                         }
                     })
                     .ok_or_else(truncated)?,
@@ -329,22 +344,87 @@ fn read_samples(
                 _ => s.skip(w).ok_or_else(truncated)?,
             }
         }
-        if let Some(id) = bad_location {
-            return Err(invalid(format!(
-                "sample {sample_no} refers to location {id} which does not exist"
-            )));
+        if let Some(id) = unmapped {
+            found.unmapped.get_or_insert((sample_no, id));
+            if n_types.is_some() {
+                return Ok(found);
+            }
         }
-        if values.len() != n_types {
-            return Err(invalid(format!(
-                "sample {sample_no} has {} values but the profile has {n_types} sample types",
-                values.len()
-            )));
+        let first = *found.first_count.get_or_insert(values.len());
+        let expected = n_types.unwrap_or(first);
+        if values.len() != expected && found.count_mismatch.is_none() {
+            found.count_mismatch = Some((sample_no, values.len()));
+            if n_types.is_some() {
+                return Ok(found);
+            }
         }
         store.values.extend_from_slice(&values);
         store.loc_offsets.push(offset(store.loc_index.len())?);
         store.label_offsets.push(offset(store.labels.len())?);
     }
-    Ok(())
+    Ok(found)
+}
+
+/// The sample (1-based) owning position `pos` of a flattened per-sample array.
+fn owner(offsets: &[u32], pos: usize) -> usize {
+    offsets.partition_point(|&o| (o as usize) <= pos)
+}
+
+/// Turns a samples pass made before the symbols were known into a checked store: the
+/// value counts against the sample types, location ids into dense indices, label strings
+/// into range.
+fn finish_samples(
+    mut store: SampleStore,
+    found: SampleFindings,
+    n_types: usize,
+    location_index: &IdIndex,
+    n_strings: usize,
+) -> Result<SampleStore, Reason> {
+    let count_error = |no: usize, count: usize| {
+        invalid(format!(
+            "sample {no} has {count} values but the profile has {n_types} sample types"
+        ))
+    };
+    match (found.first_count, found.count_mismatch) {
+        (Some(first), _) if first != n_types => return Err(count_error(1, first)),
+        (_, Some((no, count))) => return Err(count_error(no, count)),
+        _ => {}
+    }
+    for pos in 0..store.loc_index.len() {
+        let id = u64::from(store.loc_index[pos]);
+        match location_index.get(id) {
+            Some(i) => store.loc_index[pos] = i,
+            None => {
+                return Err(invalid(format!(
+                    "sample {} refers to location {id} which does not exist",
+                    owner(&store.loc_offsets, pos)
+                )))
+            }
+        }
+    }
+    for (pos, l) in store.labels.iter().enumerate() {
+        let (key, str, unit) = (l.key, l.str, l.num_unit);
+        if let Some(&bad) = [key, str, unit].iter().find(|&&i| i as usize >= n_strings) {
+            return Err(invalid(format!(
+                "sample {} label: string index {bad} out of range (string_table has {n_strings} entries)",
+                owner(&store.label_offsets, pos)
+            )));
+        }
+    }
+    Ok(store)
+}
+
+fn new_store(n_samples: usize, n_types: usize) -> SampleStore {
+    let mut store = SampleStore {
+        n_types,
+        ..SampleStore::default()
+    };
+    store.loc_offsets.reserve(n_samples + 1);
+    store.loc_offsets.push(0);
+    store.label_offsets.reserve(n_samples + 1);
+    store.label_offsets.push(0);
+    store.values.reserve(n_samples * n_types);
+    store
 }
 
 fn offset(n: usize) -> Result<u32, Reason> {
@@ -392,7 +472,23 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
     if data.is_empty() {
         return Err(Reason::Empty);
     }
-    let mut h = read_header(data)?;
+    // The samples are read on this thread while another reads everything else. Without the
+    // symbols yet, location ids are kept as u32 and resolved afterwards; an id too large
+    // for that sends us back to a second, sequential samples pass.
+    let (header, early) = std::thread::scope(|scope| {
+        let header = scope.spawn(|| read_header(data));
+        let mut store = new_store(0, 0);
+        let early = read_samples(
+            data,
+            &mut store,
+            &|id| u32::try_from(id).ok(),
+            None,
+            u32::MAX as usize,
+        )
+        .map(|found| (store, found));
+        (header.join(), early)
+    });
+    let mut h = header.map_err(|_| invalid("internal error: the header reader panicked"))??;
     let strings: Arc<StringArray> = Arc::new(h.strings.finish());
     if strings.is_empty() {
         return Err(invalid(
@@ -422,16 +518,34 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         .map(|&c| strx(n, c, &|| "comment".to_string()))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut store = SampleStore {
-        n_types: sample_types.len(),
-        ..SampleStore::default()
+    let n_types = sample_types.len();
+    let (early_store, found) = early?;
+    let store = if found.unmapped.is_none() {
+        let mut store = finish_samples(early_store, found, n_types, &location_index, n)?;
+        store.n_types = n_types;
+        store
+    } else {
+        drop(early_store);
+        let mut store = new_store(h.n_samples, n_types);
+        let found = read_samples(
+            data,
+            &mut store,
+            &|id| location_index.get(id),
+            Some(n_types),
+            n,
+        )?;
+        if let Some((no, id)) = found.unmapped {
+            return Err(invalid(format!(
+                "sample {no} refers to location {id} which does not exist"
+            )));
+        }
+        if let Some((no, count)) = found.count_mismatch {
+            return Err(invalid(format!(
+                "sample {no} has {count} values but the profile has {n_types} sample types"
+            )));
+        }
+        store
     };
-    store.loc_offsets.reserve(h.n_samples + 1);
-    store.loc_offsets.push(0);
-    store.label_offsets.reserve(h.n_samples + 1);
-    store.label_offsets.push(0);
-    store.values.reserve(h.n_samples * sample_types.len());
-    read_samples(data, &mut store, &location_index, n)?;
 
     Ok(Profile {
         default_sample_type: strx(n, h.default_sample_type, &|| "default_sample_type".into())?,
