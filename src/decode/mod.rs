@@ -11,7 +11,7 @@ use std::path::Path;
 pub use compress::{
     max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV,
 };
-pub use model::{IdIndex, LabelRec, Profile, SampleStore, ValueType};
+pub use model::{IdIndex, LabelRec, NumLabel, Profile, SampleStore, ValueType};
 
 /// Why a file was refused. Each message states the rule broken.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

@@ -33,22 +33,60 @@ pub struct ValueType {
     pub unit: u32,
 }
 
-/// One label of a sample. `str` is 0 for numeric labels; string indices are validated.
-/// Packed to 4-byte alignment (20 bytes, not 24): profiles can carry millions of labels.
+/// One label of a sample, in 8 bytes: profiles can carry millions of labels, and most are
+/// strings. The key's top bit marks a numeric label, whose `value` then indexes
+/// `SampleStore::numeric`; otherwise `value` is the string's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, packed(4))]
 pub struct LabelRec {
-    pub key: u32,
-    pub str: u32,
-    pub num: i64,
-    pub num_unit: u32,
+    key: u32,
+    value: u32,
 }
 
+const NUMERIC: u32 = 1 << 31;
+
 impl LabelRec {
-    pub fn is_string(&self) -> bool {
-        let s = self.str;
-        s != 0
+    /// A string label. `key` must be below 2^31 (checked by the parser).
+    pub fn string(key: u32, str: u32) -> Self {
+        Self { key, value: str }
     }
+
+    /// A numeric label whose number is `SampleStore::numeric[index]`.
+    pub fn numeric(key: u32, index: u32) -> Self {
+        Self {
+            key: key | NUMERIC,
+            value: index,
+        }
+    }
+
+    pub fn key(&self) -> u32 {
+        self.key & !NUMERIC
+    }
+
+    pub fn is_string(&self) -> bool {
+        self.key & NUMERIC == 0
+    }
+
+    /// The string index of a string label (0 for a numeric one).
+    pub fn str(&self) -> u32 {
+        if self.is_string() {
+            self.value
+        } else {
+            0
+        }
+    }
+
+    /// For a numeric label, its index into `SampleStore::numeric`.
+    pub fn numeric_index(&self) -> Option<usize> {
+        (!self.is_string()).then_some(self.value as usize)
+    }
+}
+
+/// The number and unit (string index) of a numeric label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
+pub struct NumLabel {
+    pub num: i64,
+    pub unit: u32,
 }
 
 /// All samples of a profile, column by column. Sample `i` has the locations
@@ -62,6 +100,8 @@ pub struct SampleStore {
     pub values: Vec<i64>,
     pub label_offsets: Vec<u32>,
     pub labels: Vec<LabelRec>,
+    /// Numbers of the numeric labels, in order of appearance.
+    pub numeric: Vec<NumLabel>,
     pub n_types: usize,
 }
 
@@ -84,6 +124,12 @@ impl SampleStore {
 
     pub fn value(&self, sample: usize, type_index: usize) -> i64 {
         self.values[sample * self.n_types + type_index]
+    }
+
+    /// (number, unit string index) of a numeric label.
+    pub fn label_number(&self, label: &LabelRec) -> Option<(i64, u32)> {
+        let n = self.numeric.get(label.numeric_index()?)?;
+        Some((n.num, n.unit))
     }
 
     pub fn labels(&self, sample: usize) -> &[LabelRec] {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, StringArray, StringBuilder};
 
-use super::model::{IdIndex, LabelRec, Location, Profile, SampleStore, ValueType};
+use super::model::{IdIndex, LabelRec, Location, NumLabel, Profile, SampleStore, ValueType};
 use super::proto;
 use super::wire::{Reader, LEN, VARINT};
 use super::Reason;
@@ -337,7 +337,13 @@ fn read_samples(
                     .ok_or_else(truncated)?,
                 3 => {
                     let label = s.bytes().filter(|_| w == LEN).ok_or_else(truncated)?;
-                    if let Some(rec) = read_label(label, n_strings, sample_no)? {
+                    if let Some((key, str, num, unit)) = read_label(label, n_strings, sample_no)? {
+                        let rec = if str != 0 {
+                            LabelRec::string(key, str)
+                        } else {
+                            store.numeric.push(NumLabel { num, unit });
+                            LabelRec::numeric(key, offset(store.numeric.len() - 1)?)
+                        };
                         store.labels.push(rec);
                     }
                 }
@@ -403,7 +409,8 @@ fn finish_samples(
         }
     }
     for (pos, l) in store.labels.iter().enumerate() {
-        let (key, str, unit) = (l.key, l.str, l.num_unit);
+        let unit = store.label_number(l).map_or(0, |(_, unit)| unit);
+        let (key, str) = (l.key(), l.str());
         if let Some(&bad) = [key, str, unit].iter().find(|&&i| i as usize >= n_strings) {
             return Err(invalid(format!(
                 "sample {} label: string index {bad} out of range (string_table has {n_strings} entries)",
@@ -433,7 +440,12 @@ fn offset(n: usize) -> Result<u32, Reason> {
 
 /// Decodes one Label. Like pprof, a label with no string, number or unit carries nothing
 /// and is dropped.
-fn read_label(data: &[u8], n_strings: usize, sample_no: usize) -> Result<Option<LabelRec>, Reason> {
+/// Returns (key, str, num, unit) with string indices checked against `n_strings`.
+fn read_label(
+    data: &[u8],
+    n_strings: usize,
+    sample_no: usize,
+) -> Result<Option<(u32, u32, i64, u32)>, Reason> {
     let mut r = Reader::new(data);
     let (mut key, mut str, mut num, mut unit) = (0i64, 0i64, 0i64, 0i64);
     while !r.is_empty() {
@@ -455,16 +467,14 @@ fn read_label(data: &[u8], n_strings: usize, sample_no: usize) -> Result<Option<
         }
     }
     let what = || format!("sample {sample_no} label");
-    let rec = LabelRec {
-        key: strx(n_strings, key, &what)?,
-        str: strx(n_strings, str, &what)?,
-        num,
-        num_unit: strx(n_strings, unit, &what)?,
-    };
-    if rec.str == 0 && rec.num == 0 && rec.num_unit == 0 {
+    // Keys share their top bit with the numeric marker of LabelRec.
+    let key = strx(n_strings.min(1 << 31), key, &what)?;
+    let str = strx(n_strings, str, &what)?;
+    let unit = strx(n_strings, unit, &what)?;
+    if str == 0 && num == 0 && unit == 0 {
         return Ok(None);
     }
-    Ok(Some(rec))
+    Ok(Some((key, str, num, unit)))
 }
 
 /// Decodes and validates an uncompressed profile.

@@ -367,17 +367,21 @@ fn labels(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             0 => pid_column(lp, n),
             1 => sample_id_column(&owner),
             2 => Arc::new(DictionaryArray::<Int32Type>::try_new(
-                Int32Array::from_iter_values(recs.iter().map(|r| r.key as i32)),
+                Int32Array::from_iter_values(recs.iter().map(|r| r.key() as i32)),
                 lp.strings.clone(),
             )?),
             3 => Arc::new(StringArray::from_iter(
-                recs.iter().map(|r| r.is_string().then(|| p.str(r.str))),
+                recs.iter().map(|r| r.is_string().then(|| p.str(r.str()))),
             )),
             4 => Arc::new(Int64Array::from_iter(
-                recs.iter().map(|r| (!r.is_string()).then_some(r.num)),
+                recs.iter()
+                    .map(|r| store.label_number(r).map(|(num, _)| num)),
             )),
             5 => Arc::new(StringArray::from_iter(recs.iter().map(|r| {
-                (!r.is_string() && r.num_unit != 0).then(|| p.str(r.num_unit))
+                store
+                    .label_number(r)
+                    .filter(|&(_, unit)| unit != 0)
+                    .map(|(_, unit)| p.str(unit))
             }))),
             _ => {
                 return Err(ArrowError::InvalidArgumentError(format!(
