@@ -83,16 +83,18 @@ pub async fn top(
 ) -> Result<TopResult, ToolError> {
     let lp = engine.profile(profile_id)?;
     let sample = resolve_sample_type(lp, opts.sample_index.as_deref())?;
-    let result = engine
-        .run_canned(
-            &TOP_SQL,
-            &[
-                ("profile_id", Param::Int(profile_id.into())),
-                ("value", Param::Ident(sample.column.clone())),
-                ("by_cum", Param::Bool(opts.cum)),
-            ],
-        )
-        .await?;
+    let params = [
+        ("profile_id", Param::Int(profile_id.into())),
+        ("value", Param::Ident(sample.column.clone())),
+        ("by_cum", Param::Bool(opts.cum)),
+    ];
+    // The two queries are independent: run them side by side.
+    let (result, totals) = futures::join!(
+        engine.run_canned(&TOP_SQL, &params),
+        totals(engine, profile_id, &sample)
+    );
+    let result = result?;
+    let (total, abs_total) = totals?;
     let bad = |detail: String| ToolError::Internal {
         query: TOP_SQL.name,
         detail,
@@ -124,7 +126,6 @@ pub async fn top(
             });
         }
     }
-    let (total, abs_total) = totals(engine, profile_id, &sample).await?;
     Ok(TopResult {
         profile: lp.source.clone(),
         sample_type: sample,
