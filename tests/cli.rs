@@ -203,7 +203,7 @@ fn check_parquet_with_python(dir: &Path) {
         "-e",
         "SELECT 'frames' t, count(*) n FROM frames UNION ALL SELECT 'samples', count(*) FROM samples \
          UNION ALL SELECT 'labels', count(*) FROM labels UNION ALL SELECT 'stacks', count(*) FROM stacks \
-         UNION ALL SELECT 'functions', count(*) FROM functions UNION ALL SELECT 'locations', count(*) FROM locations \
+         UNION ALL SELECT 'functions', count(*) FROM functions UNION ALL SELECT 'function_names', count(*) FROM function_names UNION ALL SELECT 'locations', count(*) FROM locations \
          ORDER BY t",
         "--format",
         "csv",
