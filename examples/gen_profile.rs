@@ -348,23 +348,12 @@ fn main() -> anyhow::Result<()> {
         ..ProfileMessage::default()
     };
     let raw = profile.encode_to_vec();
-    let dir = match args.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-    {
-        let mut gz =
-            flate2::write::GzEncoder::new(tmp.as_file_mut(), flate2::Compression::default());
+    profsql::report::write_atomically(&args.out, |file| {
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         gz.write_all(&raw)?;
         gz.finish()?;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(&args.out)?;
+        Ok(())
+    })?;
     eprintln!(
         "wrote {}: {} samples, {} bytes of protobuf",
         args.out.display(),

@@ -371,6 +371,18 @@ fn read_samples(
     Ok(found)
 }
 
+fn missing_location(sample_no: usize, id: u64) -> Reason {
+    invalid(format!(
+        "sample {sample_no} refers to location {id} which does not exist"
+    ))
+}
+
+fn value_count_error(sample_no: usize, count: usize, n_types: usize) -> Reason {
+    invalid(format!(
+        "sample {sample_no} has {count} values but the profile has {n_types} sample types"
+    ))
+}
+
 /// The sample (1-based) owning position `pos` of a flattened per-sample array.
 fn owner(offsets: &[u32], pos: usize) -> usize {
     offsets.partition_point(|&o| (o as usize) <= pos)
@@ -386,11 +398,7 @@ fn finish_samples(
     location_index: &IdIndex,
     n_strings: usize,
 ) -> Result<SampleStore, Reason> {
-    let count_error = |no: usize, count: usize| {
-        invalid(format!(
-            "sample {no} has {count} values but the profile has {n_types} sample types"
-        ))
-    };
+    let count_error = |no: usize, count: usize| value_count_error(no, count, n_types);
     match (found.first_count, found.count_mismatch) {
         (Some(first), _) if first != n_types => return Err(count_error(1, first)),
         (_, Some((no, count))) => return Err(count_error(no, count)),
@@ -400,12 +408,7 @@ fn finish_samples(
         let id = u64::from(store.loc_index[pos]);
         match location_index.get(id) {
             Some(i) => store.loc_index[pos] = i,
-            None => {
-                return Err(invalid(format!(
-                    "sample {} refers to location {id} which does not exist",
-                    owner(&store.loc_offsets, pos)
-                )))
-            }
+            None => return Err(missing_location(owner(&store.loc_offsets, pos), id)),
         }
     }
     for (pos, l) in store.labels.iter().enumerate() {
@@ -545,14 +548,10 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
             n,
         )?;
         if let Some((no, id)) = found.unmapped {
-            return Err(invalid(format!(
-                "sample {no} refers to location {id} which does not exist"
-            )));
+            return Err(missing_location(no, id));
         }
         if let Some((no, count)) = found.count_mismatch {
-            return Err(invalid(format!(
-                "sample {no} has {count} values but the profile has {n_types} sample types"
-            )));
+            return Err(value_count_error(no, count, n_types));
         }
         store
     };

@@ -5,7 +5,7 @@ mod atomic;
 mod format;
 pub mod parquet;
 
-pub use atomic::write_atomically;
+pub use atomic::{write_atomically, AtomicFile};
 pub use format::{write_result, OutputFormat};
 
 /// Errors while writing output.

@@ -8,7 +8,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 
 use futures::StreamExt;
 
-use super::ReportError;
+use super::{AtomicFile, ReportError};
 use crate::engine::Engine;
 
 /// What was written for one table.
@@ -39,18 +39,10 @@ pub async fn export_tables(engine: &Engine, dir: &Path) -> Result<Vec<ExportedTa
         let mut rows = 0usize;
         // Batches are written as the scan yields them, so the big tables never sit in
         // memory whole; the file is renamed into place only once complete.
-        let tmp_dir = path.parent().unwrap_or(dir);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".profsql-")
-            .suffix(".tmp")
-            .tempfile_in(tmp_dir)
-            .map_err(|e| ReportError::File {
-                path: path.display().to_string(),
-                message: format!("cannot create a temporary file: {e}"),
-            })?;
+        let mut out_file = AtomicFile::create(&path)?;
         {
             let mut writer =
-                ArrowWriter::try_new(tmp.as_file_mut(), schema, Some(props.clone())).map_err(pq)?;
+                ArrowWriter::try_new(out_file.file(), schema, Some(props.clone())).map_err(pq)?;
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(crate::engine::EngineError::from)?;
                 rows += batch.num_rows();
@@ -58,16 +50,7 @@ pub async fn export_tables(engine: &Engine, dir: &Path) -> Result<Vec<ExportedTa
             }
             writer.close().map_err(pq)?;
         }
-        tmp.as_file().sync_all()?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
-        }
-        tmp.persist(&path).map_err(|e| ReportError::File {
-            path: path.display().to_string(),
-            message: e.error.to_string(),
-        })?;
+        out_file.commit()?;
         out.push(ExportedTable { table, path, rows });
     }
     Ok(out)

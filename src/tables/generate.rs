@@ -368,7 +368,7 @@ fn labels(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
             1 => sample_id_column(&owner),
             2 => Arc::new(DictionaryArray::<Int32Type>::try_new(
                 Int32Array::from_iter_values(recs.iter().map(|r| r.key() as i32)),
-                lp.strings.clone(),
+                lp.profile.strings.clone(),
             )?),
             3 => Arc::new(StringArray::from_iter(
                 recs.iter().map(|r| r.is_string().then(|| p.str(r.str()))),

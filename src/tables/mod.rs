@@ -9,9 +9,7 @@ pub mod schema;
 mod small;
 pub mod symbols;
 
-use std::sync::Arc;
-
-use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::error::ArrowError;
 
 pub use lazy::LazyTable;
@@ -26,8 +24,6 @@ pub struct LoadedProfile {
     pub source: String,
     pub profile: Profile,
     pub symbols: symbols::Symbols,
-    /// The whole string table as an Arrow array, for dictionary columns.
-    pub strings: Arc<StringArray>,
     /// Column name of each sample type in the big tables.
     pub value_columns: Vec<String>,
     /// (table name, batch) for each small table.
@@ -42,14 +38,12 @@ impl LoadedProfile {
             .collect();
         let value_columns = schema::value_column_names(&type_names);
         let symbols = symbols::build(&profile);
-        let strings = profile.strings.clone();
-        let small = small::build(id, &source, &profile, &value_columns, &strings, &symbols)?;
+        let small = small::build(id, &source, &profile, &value_columns, &symbols)?;
         Ok(Self {
             id,
             source,
             profile,
             symbols,
-            strings,
             value_columns,
             small,
         })

@@ -43,7 +43,6 @@ pub fn build(
     source: &str,
     p: &Profile,
     value_columns: &[String],
-    strings: &Arc<StringArray>,
     symbols: &Symbols,
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
     let pid = |n: usize| -> ArrayRef { Arc::new(UInt32Array::from(vec![id; n])) };
@@ -156,9 +155,12 @@ pub fn build(
         vec![
             pid(funcs.len()),
             Arc::new(UInt64Array::from_iter_values(funcs.iter().map(|f| f.id))),
-            string_table_dict(strings, funcs.iter().map(|f| key(f.name)).collect())?,
-            string_table_dict(strings, funcs.iter().map(|f| key(f.system_name)).collect())?,
-            string_table_dict(strings, funcs.iter().map(|f| key(f.filename)).collect())?,
+            string_table_dict(&p.strings, funcs.iter().map(|f| key(f.name)).collect())?,
+            string_table_dict(
+                &p.strings,
+                funcs.iter().map(|f| key(f.system_name)).collect(),
+            )?,
+            string_table_dict(&p.strings, funcs.iter().map(|f| key(f.filename)).collect())?,
             Arc::new(Int64Array::from_iter_values(
                 funcs.iter().map(|f| f.start_line),
             )),

@@ -77,25 +77,20 @@ pub fn path_base(path: &str) -> &str {
     trimmed.rsplit('/').next().unwrap_or(trimmed)
 }
 
-/// The name pprof prints for a frame at functions granularity: the function name; for a
-/// location without symbols or a function without a name, `[binary base name]`; with
-/// nothing at all, `<unknown>`.
-fn node_name(profile: &Profile, location: usize, function_name: Option<&str>) -> String {
-    match function_name {
-        Some(name) if !name.is_empty() => name.to_string(),
-        _ => {
-            let loc = &profile.locations[location];
-            let file = profile
-                .mapping_index
-                .get(loc.mapping_id)
-                .map(|m| profile.str_i64(profile.mappings[m as usize].filename))
-                .unwrap_or("");
-            if file.is_empty() {
-                "<unknown>".to_string()
-            } else {
-                format!("[{}]", path_base(file))
-            }
-        }
+/// The name pprof gives a frame with no function name (a location without symbols, or a
+/// function whose name is empty): `[binary base name]`, or `<unknown>` without a mapping
+/// file. Named functions are simply their name.
+fn unnamed_frame_name(profile: &Profile, location: usize) -> String {
+    let loc = &profile.locations[location];
+    let file = profile
+        .mapping_index
+        .get(loc.mapping_id)
+        .map(|m| profile.str_i64(profile.mappings[m as usize].filename))
+        .unwrap_or("");
+    if file.is_empty() {
+        "<unknown>".to_string()
+    } else {
+        format!("[{}]", path_base(file))
     }
 }
 
@@ -125,7 +120,7 @@ pub fn build(profile: &Profile) -> Symbols {
             frames.push(FrameSym {
                 line_index: 0,
                 function_id: 0,
-                name: names.intern(Cow::Owned(node_name(profile, li, None))),
+                name: names.intern(Cow::Owned(unnamed_frame_name(profile, li))),
                 file: None,
                 line: 0,
                 column: 0,
@@ -142,7 +137,7 @@ pub fn build(profile: &Profile) -> Symbols {
                 .unwrap_or((None, None));
             let name = match name {
                 Some(id) => id,
-                None => names.intern(Cow::Owned(node_name(profile, li, None))),
+                None => names.intern(Cow::Owned(unnamed_frame_name(profile, li))),
             };
             frames.push(FrameSym {
                 line_index: k as u32,
