@@ -16,9 +16,10 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
 /// error rather than silently ignored, since it guards memory.
 pub fn max_decompressed_from_env() -> Result<u64, String> {
     match std::env::var(MAX_DECOMPRESSED_ENV) {
-        Ok(v) => v.trim().parse::<u64>().map_err(|_| {
-            format!("{MAX_DECOMPRESSED_ENV}={v:?} is not a byte count (a whole number)")
-        }),
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{v:?} is not a byte count (a whole number)")),
         Err(_) => Ok(DEFAULT_MAX_DECOMPRESSED),
     }
 }
