@@ -7,6 +7,11 @@
 //! with two lines), a shared-library mapping with unsymbolized frames, `worker` and
 //! `endpoint` labels, and either CPU (samples, cpu) or heap (4 types plus a `bytes` label)
 //! sample types. The same arguments always give the same bytes.
+//!
+//! `--boost-function N --boost-factor K` multiplies the values of every sample whose stack
+//! passes through function N (the number at the end of its name, e.g. `planner.handle41`)
+//! by K, and draws no extra random numbers: with and without it the two profiles have the
+//! same program, stacks and labels, so they make a before/after pair for diff reports.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +41,12 @@ struct Args {
     /// Output file (gzip-compressed profile.proto).
     #[arg(long)]
     out: PathBuf,
+    /// Function number whose samples get their values multiplied by --boost-factor.
+    #[arg(long)]
+    boost_function: Option<usize>,
+    /// Multiplier for the samples through --boost-function.
+    #[arg(long, default_value_t = 1)]
+    boost_factor: i64,
 }
 
 /// splitmix64: tiny, fast, and stable across crate versions (unlike a library RNG whose
@@ -215,6 +226,14 @@ fn main() -> anyhow::Result<()> {
     let mut rng = Rng(args.seed);
     let mut strings = StringTable::default();
     let program = build_program(&mut rng, args.functions, &mut strings);
+    if let Some(b) = args.boost_function {
+        anyhow::ensure!(
+            b < program.sites.len(),
+            "--boost-function must be below the number of functions ({})",
+            program.sites.len()
+        );
+    }
+    anyhow::ensure!(args.boost_factor >= 1, "--boost-factor must be at least 1");
 
     let type_names: &[(&str, &str)] = if heap {
         &[
@@ -250,10 +269,12 @@ fn main() -> anyhow::Result<()> {
     let mut stack: Vec<u64> = Vec::with_capacity(args.depth);
     for _ in 0..args.samples {
         stack.clear();
+        let mut boosted = false;
         let target = args.depth / 2 + rng.below(args.depth - args.depth / 2 + 1);
         let mut f = rng.skewed(roots);
         while stack.len() < target.max(1) {
             let sites = &program.sites[f];
+            boosted |= args.boost_function == Some(f);
             stack.push(sites[rng.skewed(sites.len())]);
             let callees = &program.callees[f];
             f = callees[rng.skewed(callees.len())];
@@ -291,6 +312,11 @@ fn main() -> anyhow::Result<()> {
             let count = 1 + rng.skewed(8) as i64;
             vec![count, count * period]
         };
+        let value = if boosted {
+            value.iter().map(|v| v * args.boost_factor).collect()
+        } else {
+            value
+        };
         samples.push(Sample {
             location_id: stack.clone(),
             value,
@@ -310,7 +336,14 @@ fn main() -> anyhow::Result<()> {
         r#type: strings.add(period_type.0),
         unit: strings.add(period_type.1),
     };
-    let comment = strings.add(&format!("synthetic profile, seed {}", args.seed));
+    let comment = match args.boost_function {
+        Some(b) => format!(
+            "synthetic profile, seed {}, function {b} boosted x{}",
+            args.seed, args.boost_factor
+        ),
+        None => format!("synthetic profile, seed {}", args.seed),
+    };
+    let comment = strings.add(&comment);
     let profile = ProfileMessage {
         sample_type,
         sample: samples,

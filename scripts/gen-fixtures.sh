@@ -2,18 +2,21 @@
 # Regenerate profsql's pprof test fixtures in tests/fixtures/.
 #
 #   scripts/gen-fixtures.sh              build the Go programs in
-#                                        scripts/fixtures-src/, run them to
-#                                        write new profiles, then write the
-#                                        reference outputs and README.md
+#                                        scripts/fixtures-src/, run them (and
+#                                        examples/gen_profile.rs) to write new
+#                                        profiles, then write the reference
+#                                        outputs, MANIFEST.tsv and README.md
 #   scripts/gen-fixtures.sh --refs-only  keep the profiles; only rewrite the
 #                                        reference outputs (for every
-#                                        tests/fixtures/*.pb.gz) and README.md
+#                                        tests/fixtures/*.pb.gz), MANIFEST.tsv
+#                                        and README.md
 #
 # Profile contents depend on timing, so a full run changes every number:
 # the references are only valid for the profiles written alongside them.
-# Needs go (Debian's golang-go is installed with apt-get if missing) and
-# python3.
+# Needs go (Debian's golang-go is installed with apt-get if missing),
+# python3 and cargo.
 set -euo pipefail
+export LC_ALL=C
 
 refs_only=0
 case "${1:-}" in
@@ -26,6 +29,139 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 src="$repo/scripts/fixtures-src"
 out="$repo/tests/fixtures"
 parser="$repo/scripts/pprof_exact.py"
+
+# ---------------------------------------------------------------------------
+# Regexes and label filters per profile.
+#
+# Every report option that takes a regex (or a tag filter) gets its value
+# from this table: `profile option value`, whitespace-separated, values
+# without whitespace, read literally (backslashes are regex escapes, for
+# pprof). Each value was chosen to match a real, mid-sized part of that
+# profile (a subtree of 5-50% of the total), with names that a regenerated
+# profile keeps. A profile with no row for an option gets no reference for
+# it; `like OTHER` reuses OTHER's rows for the options it does not set
+# itself. `relpct` and `focus_traces` use `focus` unless set.
+# -prune_from cuts each stack below its matching frame nearest the leaf, so
+# its regex names a function whose callees do not match (`^sort\.` would
+# change nothing: the leaf sort.partition matches itself).
+#   focus ignore hide show show_from prune_from   -top -OPTION=value
+#   peek                                          -peek value
+#   list                                          -list value (Go stdlib
+#                                                 function; source in GOROOT)
+#   list_missing                                  -list value (own function,
+#                                                 its file is not found)
+#   tagfocus tagignore                            -top -OPTION=key=value
+#   tagfocus_num                                  -top -tagfocus=key=range
+#   tagshow                                       -tags -tagshow=key
+#   tagroot                                       -top -cum -tagroot=key
+#   traces skip                                   no -traces reference (too
+#                                                 big: 3.6 MB each)
+regex_table=$(cat <<'EOF'
+cpu.pb.gz                   focus         main\.sortWork
+cpu.pb.gz                   ignore        main\.recursionWork
+cpu.pb.gz                   hide          ^runtime\.
+cpu.pb.gz                   show          ^main\.
+cpu.pb.gz                   show_from     ^main\.recursionWork$
+cpu.pb.gz                   prune_from    ^main\.sortWork$
+cpu.pb.gz                   peek          ^main\.sortWork$
+cpu.pb.gz                   list          ^sort\.partition$
+cpu.pb.gz                   list_missing  ^main\.fib$
+before.cpu.pb.gz            like          cpu.pb.gz
+after.cpu.pb.gz             like          cpu.pb.gz
+labels.cpu.pb.gz            focus         main\.hashRounds
+labels.cpu.pb.gz            ignore        main\.unlabeled
+labels.cpu.pb.gz            hide          ^runtime\.
+labels.cpu.pb.gz            show          ^main\.
+labels.cpu.pb.gz            show_from     ^main\.tenantWork$
+labels.cpu.pb.gz            prune_from    ^main\.sortRounds$
+labels.cpu.pb.gz            peek          ^main\.tenantWork$
+labels.cpu.pb.gz            list          ^sort\.partition$
+labels.cpu.pb.gz            list_missing  ^main\.sortRounds$
+labels.cpu.pb.gz            tagfocus      tenant=t2
+labels.cpu.pb.gz            tagignore     op=sort
+labels.cpu.pb.gz            tagshow       tenant
+labels.cpu.pb.gz            tagroot       tenant
+heap.pb.gz                  focus         main\.buildTree
+heap.pb.gz                  ignore        main\.bigBuffers
+heap.pb.gz                  hide          ^runtime\.
+heap.pb.gz                  show          ^main\.
+heap.pb.gz                  show_from     ^main\.builder$
+heap.pb.gz                  prune_from    ^fmt\.Fprintf$
+heap.pb.gz                  peek          ^main\.builder$
+heap.pb.gz                  focus_traces  main\.builder
+heap.pb.gz                  list_missing  ^main\.buildTree$
+heap.pb.gz                  tagfocus_num  bytes=1kb:
+heap.pb.gz                  tagignore     bytes=1kb:
+heap.pb.gz                  tagshow       bytes
+heap.pb.gz                  tagroot       bytes
+mutex.pb.gz                 focus         main\.writer
+mutex.pb.gz                 ignore        main\.hotLoop
+mutex.pb.gz                 hide          ^sync\.
+mutex.pb.gz                 show          ^main\.
+mutex.pb.gz                 show_from     ^main\.writer$
+mutex.pb.gz                 prune_from    ^main\.hotLoop$
+mutex.pb.gz                 peek          ^main\.hotLoop$
+mutex.pb.gz                 list_missing  ^main\.hotLoop$
+block.pb.gz                 focus         main\.feed
+block.pb.gz                 ignore        main\.hotLoop
+block.pb.gz                 hide          ^runtime\.
+block.pb.gz                 show          ^main\.
+block.pb.gz                 show_from     ^main\.main$
+block.pb.gz                 prune_from    ^main\.feed$
+block.pb.gz                 peek          ^main\.feed$
+block.pb.gz                 list_missing  ^main\.feed$
+goroutine.pb.gz             focus         main\.worker
+goroutine.pb.gz             ignore        main\.recvForever
+goroutine.pb.gz             hide          ^runtime\.
+goroutine.pb.gz             show          ^main\.
+goroutine.pb.gz             show_from     ^main\.lockForever$
+goroutine.pb.gz             prune_from    ^sync\.
+goroutine.pb.gz             peek          ^runtime\.gopark$
+goroutine.pb.gz             list_missing  ^main\.worker$
+goroutine.pb.gz             tagfocus      pool=io
+goroutine.pb.gz             tagignore     pool=cpu
+goroutine.pb.gz             tagshow       pool
+goroutine.pb.gz             tagroot       pool
+synthetic.cpu.pb.gz         focus         storage\.handle11$
+synthetic.cpu.pb.gz         ignore        executor\.handle66$
+synthetic.cpu.pb.gz         hide          ^example\.com/svc/internal\.
+synthetic.cpu.pb.gz         show          ^example\.com/svc/(scheduler|planner)\.
+synthetic.cpu.pb.gz         show_from     storage\.handle11$
+synthetic.cpu.pb.gz         prune_from    planner\.step49$
+synthetic.cpu.pb.gz         peek          ^example\.com/svc/scheduler\.handle16$
+synthetic.cpu.pb.gz         list_missing  ^example\.com/svc/scheduler\.handle16$
+synthetic.cpu.pb.gz         traces        skip
+synthetic.cpu.pb.gz         focus_traces  index\.step189$
+synthetic.cpu.pb.gz         tagfocus      endpoint=/api/ingest
+synthetic.cpu.pb.gz         tagignore     worker=w0
+synthetic.cpu.pb.gz         tagshow       endpoint
+synthetic.cpu.pb.gz         tagroot       worker
+synthetic.heap.pb.gz        tagfocus_num  bytes=1kb:
+synthetic.heap.pb.gz        like          synthetic.cpu.pb.gz
+synthetic.before.cpu.pb.gz  focus         rpc\.Decode\[\.\.\.\]38$
+synthetic.before.cpu.pb.gz  ignore        cache\.handle31$
+synthetic.before.cpu.pb.gz  hide          ^example\.com/svc/internal\.
+synthetic.before.cpu.pb.gz  show          ^example\.com/svc/(scheduler|storage)\.
+synthetic.before.cpu.pb.gz  show_from     storage\.handle11$
+synthetic.before.cpu.pb.gz  prune_from    executor\.Decode\[\.\.\.\]18$
+synthetic.before.cpu.pb.gz  peek          ^example\.com/svc/rpc\.Decode\[\.\.\.\]38$
+synthetic.before.cpu.pb.gz  list_missing  ^example\.com/svc/planner\.handle1$
+synthetic.before.cpu.pb.gz  tagfocus      endpoint=/api/ingest
+synthetic.before.cpu.pb.gz  tagignore     worker=w0
+synthetic.before.cpu.pb.gz  tagshow       endpoint
+synthetic.before.cpu.pb.gz  tagroot       worker
+synthetic.after.cpu.pb.gz   like          synthetic.before.cpu.pb.gz
+EOF
+)
+
+# Profiles in MANIFEST/README order; any other *.pb.gz follows, sorted.
+order=(cpu.pb.gz labels.cpu.pb.gz heap.pb.gz mutex.pb.gz block.pb.gz
+  goroutine.pb.gz synthetic.cpu.pb.gz synthetic.heap.pb.gz
+  before.cpu.pb.gz after.cpu.pb.gz
+  synthetic.before.cpu.pb.gz synthetic.after.cpu.pb.gz)
+# Before/after pairs: the diff references are written on the second.
+pairs=(before.cpu.pb.gz:after.cpu.pb.gz
+  synthetic.before.cpu.pb.gz:synthetic.after.cpu.pb.gz)
 
 if ! command -v go >/dev/null 2>&1; then
   echo "gen-fixtures: go not found; installing Debian's golang-go" >&2
@@ -45,11 +181,16 @@ empty="$work/empty-binary-path"
 mkdir -p "$bin" "$empty" "$out"
 
 # Our programs have no dependencies: never reach for a module proxy.
-export GOPROXY=off GOFLAGS= GO111MODULE=on
+export GOPROXY=off GOFLAGS='' GO111MODULE=on
 
 progs=(cpuwork labels heap contention goroutines)
-generated=(cpu.pb.gz labels.cpu.pb.gz heap.pb.gz mutex.pb.gz block.pb.gz
-  goroutine.pb.gz synthetic.cpu.pb.gz synthetic.heap.pb.gz)
+generated=("${order[@]}")
+
+# The synthetic before/after pair: one program and one set of stacks
+# (seed 2); "after" multiplies the samples through function 38
+# (example.com/svc/rpc.Decode[...]38) by 3.
+synth_pair_args=(--samples 500 --depth 12 --functions 100 --seed 2 --kind cpu)
+synth_boost=(--boost-function 38 --boost-factor 3)
 
 if [ "$refs_only" = 0 ]; then
   for p in "${progs[@]}"; do
@@ -59,6 +200,7 @@ if [ "$refs_only" = 0 ]; then
 
   # Remove what a previous run generated (profiles and their references).
   for P in "${generated[@]}"; do rm -f "$out/$P" "$out/$P".*; done
+  rm -f "$out/MANIFEST.tsv"
 
   echo "gen-fixtures: running programs" >&2
   # CPU profiles: async preemption would otherwise attribute many samples
@@ -68,6 +210,9 @@ if [ "$refs_only" = 0 ]; then
   "$bin/heap" "$out/heap.pb.gz"
   "$bin/contention" "$out/mutex.pb.gz" "$out/block.pb.gz"
   "$bin/goroutines" "$out/goroutine.pb.gz"
+  # The before/after pair: "after" sorts for two 0.5 s slices instead of one.
+  GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" "$out/before.cpu.pb.gz"
+  GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" -sort-slices 2 "$out/after.cpu.pb.gz"
 
   # Our synthetic generator: unsymbolized frames, inlined lines, deep recursion and labels
   # that the Go programs do not reliably produce. Deterministic for the seed.
@@ -75,6 +220,10 @@ if [ "$refs_only" = 0 ]; then
     (cd "$repo" && cargo run --quiet --example gen_profile -- --samples 3000 --depth 24 \
       --functions 200 --seed 1 --kind "$kind" --out "$out/synthetic.$kind.pb.gz")
   done
+  (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
+    --out "$out/synthetic.before.cpu.pb.gz")
+  (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
+    "${synth_boost[@]}" --out "$out/synthetic.after.cpu.pb.gz")
 fi
 # The profiles are already symbolized; make sure pprof cannot find (and
 # re-symbolize from) the binaries at their recorded mapping paths.
@@ -82,66 +231,277 @@ rm -rf "$bin"
 
 shopt -s nullglob
 profiles=()
-for f in "$out"/*.pb.gz; do profiles+=("$(basename "$f")"); done
+for P in "${order[@]}"; do
+  if [ -f "$out/$P" ]; then profiles+=("$P"); fi
+done
+for f in "$out"/*.pb.gz; do
+  P=$(basename "$f")
+  case " ${order[*]} " in *" $P "*) ;; *) profiles+=("$P") ;; esac
+done
 if [ "${#profiles[@]}" = 0 ]; then
   echo "gen-fixtures: no profiles in $out" >&2
   exit 1
 fi
 
+goroot=$(go env GOROOT)
+goversion=$(go version)
+
+# rx PROFILE OPTION: the table's value for OPTION of PROFILE (following
+# `like`), or nothing.
+rx() {
+  local p=$1 opt=$2 v
+  while [ -n "$p" ]; do
+    v=$(awk -v p="$p" -v o="$opt" '$1 == p && $2 == o { print $3; exit }' <<<"$regex_table")
+    if [ -n "$v" ]; then printf '%s' "$v"; return; fi
+    p=$(awk -v p="$p" '$1 == p && $2 == "like" { print $3; exit }' <<<"$regex_table")
+  done
+}
+
+# shq ARG...: the arguments as one shell-quoted line, like Python's
+# shlex.quote (as the corpus's MANIFEST has them).
+shq() {
+  local a q="'\\''" line=""
+  for a in "$@"; do
+    if [[ -n $a && $a != *[!A-Za-z0-9_@%+=:,./-]* ]]; then
+      line+=" $a"
+    else
+      line+=" '${a//\'/$q}'"
+    fi
+  done
+  printf '%s' "${line# }"
+}
+
 # Run `go tool pprof` in tests/fixtures on the profile's basename, with an
-# empty binary search path; stdout goes to the named file.
+# empty binary search path; stdout goes to the named file. Only for the
+# intermediate outputs that exact.T.tsv is parsed from.
 pp() {
   local dest=$1; shift
   (cd "$out" && PPROF_BINARY_PATH="$empty" go tool pprof "$@") >"$dest.tmp"
   mv "$dest.tmp" "$dest"
 }
 
-all="-nodecount=0 -nodefraction=0 -edgefraction=0"
+# ref SUFFIX ARG...: run `go tool pprof ARG... $P` in tests/fixtures with an
+# empty binary search path, stdout to $P.SUFFIX.txt, and append the
+# MANIFEST.tsv columns reference_file, command, seconds, notes to $rows
+# (notes: `rc=N` if pprof failed, `stderr: ...` if it wrote any, then
+# $ref_note). Sets last_rc. A failing pprof is recorded, not fatal.
+rows="$work/rows"
+ref_note=""
+last_rc=0
+ref() {
+  local suffix=$1; shift
+  local name="$P.$suffix.txt" rc=0 t0 t1 secs err note=""
+  t0=$EPOCHREALTIME
+  (cd "$out" && PPROF_BINARY_PATH="$empty" go tool pprof "$@" "$P") \
+    >"$out/$name.tmp" 2>"$work/stderr" || rc=$?
+  t1=$EPOCHREALTIME
+  mv "$out/$name.tmp" "$out/$name"
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  err=$(tr '\t\n' '  ' <"$work/stderr" | sed 's/  *$//')
+  if [ "$rc" != 0 ]; then note="rc=$rc"; fi
+  if [ -n "$err" ]; then note="${note:+$note }stderr: $err"; fi
+  if [ -n "$ref_note" ]; then note="${note:+$note; }$ref_note"; fi
+  printf '%s\t%s\t%s\t%s\n' "$name" "go tool pprof $(shq "$@" "$P")" "$secs" "$note" >>"$rows"
+  if [ -n "$note" ]; then echo "gen-fixtures:   $name: $note" >&2; fi
+  last_rc=$rc
+}
+
+# must_ref SUFFIX ARG...: ref, but a failing pprof stops the script.
+must_ref() {
+  ref "$@"
+  if [ "$last_rc" != 0 ]; then
+    echo "gen-fixtures: go tool pprof failed for $P.$1.txt" >&2
+    exit 1
+  fi
+}
+
+# rxref SUFFIX OPTION ARG...: ref with ARG... if the table has a value for
+# OPTION; every ARG has `{}` replaced by the value.
+rxref() {
+  local suffix=$1 opt=$2 v a args=()
+  shift 2
+  v=$(rx "$P" "$opt")
+  if [ -z "$v" ]; then return; fi
+  for a in "$@"; do args+=("${a//\{\}/$v}"); done
+  ref "$suffix" "${args[@]}"
+}
+
+manifest="$work/MANIFEST.tsv"
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' profile kind period_type sample_types \
+  reference_file "command (run in the profile's folder)" seconds notes >"$manifest"
+
+all=(-nodecount=0 -nodefraction=0 -edgefraction=0)
 summary="$work/summary.md"
 : >"$summary"
 for P in "${profiles[@]}"; do
   echo "gen-fixtures: references for $P" >&2
   rm -f "$out/$P".*
-  pp "$out/$P.raw.txt" -raw "$P"
-  # shellcheck disable=SC2086
-  pp "$out/$P.topall.txt" -top $all "$P"
-  # shellcheck disable=SC2086
-  pp "$out/$P.cumall.txt" -top -cum $all "$P"
+  : >"$rows"
+  case "$P" in
+    *mutex*) kind=mutex ;;
+    *block*) kind=block ;;
+    *goroutine*) kind=goroutine ;;
+    *heap*) kind=heap ;;
+    *cpu*) kind=cpu ;;
+    *) kind=unknown ;;
+  esac
+
+  must_ref raw -raw
+  must_ref topall -top "${all[@]}"
+  must_ref cumall -top -cum "${all[@]}"
   python3 "$parser" sample-types "$out/$P.raw.txt" >"$out/$P.sample_types"
+  period_type=$(sed -n 's/^PeriodType: //p' "$out/$P.raw.txt")
+  sample_types=$(sed -n '/^Samples:$/{n;p;q;}' "$out/$P.raw.txt" | sed 's/^ *//; s/ *$//')
 
   cells=()
+  types=()
   while IFS= read -r line; do
     case "$line" in
       default=*) continue ;;
     esac
     T=${line%%/*}
     U=${line#*/}
+    types+=("$T")
     unitflag=$(python3 "$parser" unit-flag "$U")
-    args=(-top $all "-sample_index=$T")
+    args=(-top "${all[@]}" "-sample_index=$T")
     if [ -n "$unitflag" ]; then args+=("-unit=$unitflag"); fi
     pp "$work/top.txt" "${args[@]}" "$P"
     python3 "$parser" exact "$work/top.txt" \
       "$out/$P.exact.$T.tsv" "$out/$P.total.$T"
     total=$(cat "$out/$P.total.$T")
-    rows=$(wc -l <"$out/$P.exact.$T.tsv")
-    cells+=("$T/$U: total $total${unitflag:+ $unitflag}, $rows functions")
+    nrows=$(wc -l <"$out/$P.exact.$T.tsv")
+    cells+=("$T/$U: total $total${unitflag:+ $unitflag}, $nrows functions")
   done <"$out/$P.sample_types"
   default=$(sed -n 's/^default=//p' "$out/$P.sample_types")
   {
+    # shellcheck disable=SC2016
     printf '| `%s` | %s | `%s` |\n' "$P" \
       "$(printf '%s; ' "${cells[@]}" | sed 's/; $//')" "$default"
   } >>"$summary"
-done
 
-goversion=$(go version)
+  # The report options, in MANIFEST order.
+  ref top -top
+  ref cum -top -cum
+  ref top10 -top -nodecount=10
+  for T in "${types[@]}"; do ref "top.$T" -top "-sample_index=$T"; done
+  rxref focus focus -top '-focus={}'
+  rxref ignore ignore -top '-ignore={}'
+  rxref hide hide -top '-hide={}'
+  rxref show show -top '-show={}'
+  rxref show_from show_from -top '-show_from={}'
+  rxref prune_from prune_from -top '-prune_from={}'
+  if [ -n "$(rx "$P" relpct)" ]; then
+    rxref relpct relpct -top -relative_percentages '-focus={}'
+  else
+    rxref relpct focus -top -relative_percentages '-focus={}'
+  fi
+  rxref tagfocus tagfocus -top '-tagfocus={}'
+  rxref tagfocus_num tagfocus_num -top '-tagfocus={}'
+  rxref tagignore tagignore -top '-tagignore={}'
+  rxref tagshow tagshow -tags '-tagshow={}'
+  rxref tagroot tagroot -top -cum '-tagroot={}'
+  ref lines -top -lines
+  ref files -top -files
+  ref filefunctions -top -filefunctions
+  ref addresses -top -addresses -nodecount=30
+  ref noinlines -top -noinlines
+  case "$kind" in
+    mutex | block) ref mean -top -mean ;;
+  esac
+  rxref peek peek -peek '{}'
+  if [ "$(rx "$P" traces)" != skip ]; then ref traces -traces; fi
+  if [ -n "$(rx "$P" focus_traces)" ]; then
+    rxref focus_traces focus_traces -traces '-focus={}'
+  else
+    rxref focus_traces focus -traces '-focus={}'
+  fi
+  ref tags -tags
+  list=$(rx "$P" list)
+  if [ -n "$list" ]; then
+    # Own programs are built with -trimpath, so stdlib files are recorded
+    # relative (sort/zsortinterface.go): point pprof at GOROOT's sources.
+    file=$(python3 "$parser" source-file "$out/$P.raw.txt" "$list")
+    srcargs=()
+    case "$file" in
+      "" | /*) ;;
+      *) srcargs=("-source_path=$goroot/src") ;;
+    esac
+    if [ -z "$file" ]; then
+      echo "gen-fixtures: warning: $P: no function matches $list" >&2
+    elif [ ! -f "$goroot/src/$file" ] && [ ! -f "$file" ]; then
+      echo "gen-fixtures: warning: $P: $file is not in $goroot/src" >&2
+    fi
+    ref_note="source: $goroot/src ($goversion)"
+    ref list -list "$list" "${srcargs[@]}"
+    ref_note=""
+  fi
+  rxref list_missing list_missing -list '{}'
+
+  for pair in "${pairs[@]}"; do
+    B=${pair%%:*}
+    if [ "$P" = "${pair#*:}" ] && [ -f "$out/$B" ]; then
+      ref diff_base.top -top "-diff_base=$B"
+      ref diff_base.cum -top -cum "-diff_base=$B"
+      ref diff_base.topall -top -nodecount=0 -nodefraction=0 "-diff_base=$B"
+      ref base.top -top "-base=$B"
+      ref normalize -top -normalize "-base=$B"
+      ref drop_negative -top -drop_negative "-diff_base=$B"
+    fi
+  done
+
+  PROFILE="$P" KIND="$kind" PT="$period_type" ST="$sample_types" awk '
+    BEGIN { OFS = "\t" }
+    { print ENVIRON["PROFILE"], ENVIRON["KIND"], ENVIRON["PT"], ENVIRON["ST"], $0 }
+  ' "$rows" >>"$manifest"
+done
+mv "$manifest" "$out/MANIFEST.tsv"
+
+# Every listed reference exists, the MANIFEST has 8 columns everywhere;
+# list the references where pprof printed nothing.
+empties=$(python3 "$parser" check-manifest "$out/MANIFEST.tsv" "$out")
+if [ -n "$empties" ]; then
+  echo "gen-fixtures: empty references (pprof printed nothing):" >&2
+  awk '{ print "  " $0 }' <<<"$empties" >&2
+fi
+empty_md=$(awk 'NF { printf "%s`%s`", (n++ ? ", " : ""), $0 }' <<<"$empties")
+
+# Groups of byte-identical references of one profile (e.g. -top and
+# -top -sample_index=<default type>), for the README.
+dups_md=$(
+  for P in "${profiles[@]}"; do
+    (cd "$out" && md5sum "$P".*.txt) | awk -v P="$P" '
+      {
+        name = substr($2, length(P) + 2); sub(/\.txt$/, "", name)
+        if (!($1 in group)) order[n++] = $1
+        group[$1] = group[$1] (group[$1] == "" ? "" : " = ") "`" name "`"
+        count[$1]++
+      }
+      END {
+        for (i = 0; i < n; i++)
+          if (count[order[i]] > 1) printf "- `%s`: %s\n", P, group[order[i]]
+      }'
+  done
+)
+
 pprofversion=$(sed -n 's|^# github.com/google/pprof ||p' \
-  "$(go env GOROOT)/src/cmd/vendor/modules.txt" 2>/dev/null || true)
+  "$goroot/src/cmd/vendor/modules.txt" 2>/dev/null || true)
+nrefs=$(($(wc -l <"$out/MANIFEST.tsv") - 1))
+regex_md=$(awk '
+  NF == 3 {
+    v = $3; gsub(/\|/, "\\|", v)
+    printf "| `%s` | %s | `%s` |\n", $1, $2, v
+  }' <<<"$regex_table")
+notes_md=$(awk -F'\t' 'NR > 1 && $8 != "" && $5 !~ /\.list\.txt$/ {
+    n = $8; gsub(/\|/, "\\|", n)
+    printf "| `%s` | %s |\n", $5, n
+  }' "$out/MANIFEST.tsv")
 
 cat >"$out/README.md" <<EOF
 # profsql test fixtures
 
-Real pprof profiles written by small Go programs, plus reference outputs
-from \`go tool pprof\`. Everything here (this README included) is written by
+Real pprof profiles written by small Go programs and by
+\`examples/gen_profile.rs\`, plus reference outputs from \`go tool pprof\`.
+Everything here (this README and MANIFEST.tsv included) is written by
 \`scripts/gen-fixtures.sh\`; regenerate with
 
     scripts/gen-fixtures.sh              # new profiles + references
@@ -149,7 +509,8 @@ from \`go tool pprof\`. Everything here (this README included) is written by
 
 Profile contents are timing-dependent (CPU samples, contention delays,
 runtime allocations), so every regeneration changes the numbers: the
-reference files are only valid for the exact profiles they sit beside.
+reference files are only valid for the exact profiles they sit beside. The
+synthetic profiles are deterministic (same bytes for the same arguments).
 
 Generated with \`$goversion\` (its vendored pprof is
 \`github.com/google/pprof ${pprofversion:-unknown}\`) on a $(nproc)-CPU $(uname -m) machine.
@@ -170,26 +531,103 @@ nothing is re-symbolized).
 | \`mutex.pb.gz\` | \`contention\` | mutex profile (\`runtime.SetMutexProfileFraction(1)\`): six goroutines on a hot \`sync.Mutex\` (\`main.hotLoop\`), readers and a writer on a \`sync.RWMutex\`. Sample types contentions/count, delay/nanoseconds. |
 | \`block.pb.gz\` | \`contention\` | block profile (\`runtime.SetBlockProfileRate(1)\`) of the same run: mutex waits, chan send/receive (producer/consumer), \`select\`, \`sync.WaitGroup.Wait\`. |
 | \`goroutine.pb.gz\` | \`goroutines\` | goroutine profile (\`pprof.Lookup("goroutine").WriteTo(f, 0)\`) with 32 goroutines: parked in chan receive (6), chan send (3), select (4), Mutex (3), RWMutex (2), Cond (2), WaitGroup (2), Sleep (3), 6 workers started under labels \`pool\` ∈ {io, cpu} × \`worker\` ∈ {0, 1, 2}, and main (writing the profile). |
+| \`synthetic.cpu.pb.gz\`, \`synthetic.heap.pb.gz\` | \`examples/gen_profile.rs\` | \`--samples 3000 --depth 24 --functions 200 --seed 1 --kind cpu\` / \`heap\`: a made-up service, 200 functions \`example.com/svc/<pkg>.<name><N>\` in 8 packages, deep recursive stacks, inlined helpers \`example.com/svc/internal.*\`, unsymbolized \`libc.so.6\` frames, string labels \`worker\` ∈ {w0..w3} and \`endpoint\` ∈ {/api/query, /api/ingest, /healthz} (on 2/3 of the samples); heap samples also carry the numeric label \`bytes\`. |
+| \`before.cpu.pb.gz\`, \`after.cpu.pb.gz\` | \`cpuwork\` | before/after pair: two more runs of \`cpuwork\` (\`GODEBUG=asyncpreemptoff=1\`); "after" is run with \`-sort-slices 2\`, so it sorts for 1 s instead of 0.5 s (~3 s in all): the diff shows ~+0.5 s under \`main.sortWork\` (\`sort.*\`, \`fmt.Sprintf\`, \`math/rand\`) and run-to-run noise elsewhere. |
+| \`synthetic.before.cpu.pb.gz\`, \`synthetic.after.cpu.pb.gz\` | \`examples/gen_profile.rs\` | deterministic before/after pair: \`${synth_pair_args[*]}\`; "after" adds \`${synth_boost[*]}\`, which multiplies the values of every sample whose stack passes through function 38, \`example.com/svc/rpc.Decode[...]38\`, by 3 (same program, stacks and labels, no extra random draws; the profile comment says so). In the diff every change is under that function. |
 
 ## Reference files
 
 Beside each profile \`P\`, produced by running \`go tool pprof\` in this
-folder on the basename, with \`PPROF_BINARY_PATH\` set to an empty directory:
+folder on the basename, with \`PPROF_BINARY_PATH\` set to an empty directory.
+\`MANIFEST.tsv\` (same columns as the corpus's: profile, kind, period_type,
+sample_types, reference_file, command, seconds, notes) lists every
+\`P.*.txt\` reference ($nrefs of them) with the exact command, shell-quoted
+so that it can be pasted into a shell in this folder, the wall time and
+notes (\`rc=N\` when pprof exited non-zero, \`stderr: ...\` with what it
+wrote on stderr, newlines and tabs as spaces; for \`list\` the source tree).
+Rows are in profile order (the order of the table above), then in the order
+of this table.
 
-| file | content |
+| file | command (\`R\`, \`K=V\`, \`K\` from the table below) |
 | --- | --- |
 | \`P.raw.txt\` | \`go tool pprof -raw P\` |
-| \`P.topall.txt\` | \`go tool pprof -top -nodecount=0 -nodefraction=0 -edgefraction=0 P\` |
-| \`P.cumall.txt\` | \`go tool pprof -top -cum -nodecount=0 -nodefraction=0 -edgefraction=0 P\` |
+| \`P.topall.txt\` | \`-top -nodecount=0 -nodefraction=0 -edgefraction=0\` |
+| \`P.cumall.txt\` | \`-top -cum -nodecount=0 -nodefraction=0 -edgefraction=0\` |
+| \`P.top.txt\` | \`-top\` (pprof's defaults for -top: no node limit, \`-nodefraction=0.005\`: nodes with cum ≤ 0.5% of the total are dropped, "Dropped N nodes (cum <= X)") |
+| \`P.cum.txt\` | \`-top -cum\` |
+| \`P.top10.txt\` | \`-top -nodecount=10\` |
+| \`P.top.T.txt\` | \`-top -sample_index=T\`, for every sample type \`T\` |
+| \`P.focus.txt\`, \`P.ignore.txt\`, \`P.hide.txt\`, \`P.show.txt\`, \`P.show_from.txt\`, \`P.prune_from.txt\` | \`-top -focus=R\` (and \`-ignore\`, \`-hide\`, \`-show\`, \`-show_from\`, \`-prune_from\`; pprof prunes each stack below its matching frame nearest the leaf, so that R names a function whose callees do not match) |
+| \`P.relpct.txt\` | \`-top -relative_percentages -focus=R\` (R of \`focus\`) |
+| \`P.tagfocus.txt\` | \`-top -tagfocus=K=V\` (profiles with string labels) |
+| \`P.tagfocus_num.txt\` | \`-top -tagfocus=bytes=1kb:\` (heap profiles: numeric \`bytes\` label ≥ 1 kB) |
+| \`P.tagignore.txt\` | \`-top -tagignore=K=V\` (heap.pb.gz: \`bytes=1kb:\`, the complement of tagfocus_num) |
+| \`P.tagshow.txt\` | \`-tags -tagshow=K\` |
+| \`P.tagroot.txt\` | \`-top -cum -tagroot=K\` |
+| \`P.lines.txt\`, \`P.files.txt\`, \`P.filefunctions.txt\` | \`-top -lines\`, \`-top -files\`, \`-top -filefunctions\` |
+| \`P.addresses.txt\` | \`-top -addresses -nodecount=30\` |
+| \`P.noinlines.txt\` | \`-top -noinlines\` |
+| \`P.mean.txt\` | \`-top -mean\` (mutex and block only) |
+| \`P.peek.txt\` | \`-peek R\` |
+| \`P.traces.txt\` | \`-traces\` (not for synthetic.cpu/heap: 3.6 MB each) |
+| \`P.focus_traces.txt\` | \`-traces -focus=R\` (R of \`focus\`, or of \`focus_traces\`) |
+| \`P.tags.txt\` | \`-tags\` |
+| \`P.list.txt\` | \`-list R -source_path=$goroot/src\` on a Go standard-library function (cpu, labels.cpu, before, after): the programs are built with \`-trimpath\`, so the profile records \`sort/zsortinterface.go\` and pprof needs the GOROOT source tree: here \`$goroot/src\` of \`$goversion\` (Debian's golang-1.19-go). Other Go 1.19 trees give the same lines; another Go version's do not match the line numbers. |
+| \`P.list_missing.txt\` | \`-list R\` on one of our own functions with no \`-source_path\`: pprof searches the current directory and its parents, does not find \`example.com/...\`, and prints \`Error: could not find file ... on path <cwd>\` on **stdout** after the ROUTINE header (exit 0, nothing on stderr). The text names the absolute folder pprof ran in (here \`$out\`), so compare with that path replaced. |
+| \`A.diff_base.top.txt\`, \`A.diff_base.cum.txt\` | on the "after" profile \`A\` of a pair with "before" \`B\`: \`-top [-cum] -diff_base=B A\` |
+| \`A.diff_base.topall.txt\` | \`-top -nodecount=0 -nodefraction=0 -diff_base=B A\` |
+| \`A.base.top.txt\` | \`-top -base=B A\` |
+| \`A.normalize.txt\` | \`-top -normalize -base=B A\` |
+| \`A.drop_negative.txt\` | \`-top -drop_negative -diff_base=B A\` |
 | \`P.sample_types\` | the sample types \`type/unit\`, one a line in profile order, then \`default=<type>\`: the type marked \`[dflt]\` in \`-raw\`, else the last one (pprof's rule; runtime/pprof marks a default only in the allocs profile) |
 | \`P.exact.T.tsv\` | for each sample type \`T\`: \`name<TAB>flat<TAB>cum\` (no header) for every function row of \`go tool pprof -top -nodecount=0 -nodefraction=0 -edgefraction=0 -sample_index=T -unit=U P\`, in pprof's row order, values as plain integers in the type's own unit. \`U\` is \`ns\` for nanoseconds, \`B\` for bytes, and \`-unit\` is not passed for counts. The unit suffix and a trailing \` (inline)\` / \` (partial-inline)\` on names are removed. |
 | \`P.total.T\` | the report total for type \`T\`: \`Z\` from that run's \`Showing nodes accounting for X, Y% of Z total\`, an integer in the type's unit |
 
 The parsing is done by \`scripts/pprof_exact.py\`, which fails if a value is
-not an integer.
+not an integer; it also checks MANIFEST.tsv (8 columns, every file there).
+
+References where pprof printed nothing: ${empty_md:-none}.
+
+### Regexes and label filters
+
+From the table at the top of \`scripts/gen-fixtures.sh\`; each matches a
+real part of its profile. \`like X\` means: X's value for every option the
+profile does not set itself. \`traces skip\`: no \`-traces\` reference.
+
+| profile | option | value |
+| --- | --- | --- |
+$regex_md
+
+### Identical references
+
+Same bytes, so a mismatch in one is a mismatch in the others (-top uses the
+default sample type; goroutine has no node under 0.5%; mutex has fewer
+than 10 nodes; heap.pb.gz has one tag key; the synthetic pair's "after"
+only adds, so nothing is negative and no changed node is small):
+
+${dups_md:-none}
+
+### pprof's notes (stderr, exit codes)
+
+| reference | notes |
+| --- | --- |
+${notes_md:-| (none) | |}
 
 Notes:
 
+- \`Interpreted '1kb:' as range, not regexp\` on stderr is how pprof
+  confirms a numeric tag filter; a string label whose value looks like a
+  number (goroutine.pb.gz's \`worker\` = 0, 1, 2) would be read as a range
+  too, which is why the filters use \`pool\`.
+- \`-tags\` prints nothing at all for profiles without labels (cpu, mutex,
+  block, before, after).
+- With \`-diff_base\`, the header's "Total samples" and the percentages
+  are the *base* ("before") profile's total (pprof's computeTotal counts
+  only the samples marked as diff base). With \`-base\`, the before
+  samples are negated and merged in unmarked, so the total is the sum of
+  absolute values of the merged samples (same stacks partly cancel).
+  \`-normalize\` first scales the base to the "after" total, so the flat
+  values sum to about 0 ("Showing nodes accounting for 0, ...").
 - The set of rows differs between sample types of one profile: pprof leaves
   out functions whose flat and cum are both 0 for the chosen type (e.g. the
   heap profile's inuse_* types have fewer rows than alloc_*, garbage-only

@@ -26,7 +26,21 @@ Used by scripts/gen-fixtures.sh. Subcommands:
       trailing ` (inline)` / ` (partial-inline)` is removed from names.
       Exits with status 1 if any value is not an integer or the output does
       not have the expected shape.
+
+  source-file RAW_TXT REGEX
+      Print the source file recorded for the first line (in the Locations
+      section of `go tool pprof -raw P`) whose function name matches REGEX
+      (Python syntax; the regexes used here mean the same in Go's RE2).
+      Prints nothing when no function matches.
+
+  check-manifest MANIFEST_TSV DIR
+      Check a MANIFEST.tsv: the corpus's header, 8 tab-separated columns on
+      every row, every reference file present in DIR, no reference listed
+      twice. Prints the empty reference files (pprof printed nothing), one
+      a line, and exits with status 1 on any other problem.
 """
+
+import os
 
 import re
 import sys
@@ -130,6 +144,65 @@ def exact(top_path):
     return tsv, "%d\n" % total
 
 
+MANIFEST_HEADER = ("profile\tkind\tperiod_type\tsample_types\treference_file\t"
+                   "command (run in the profile's folder)\tseconds\tnotes")
+
+
+def source_file(raw_path, regex):
+    rx = re.compile(regex)
+    with open(raw_path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    try:
+        start = lines.index("Locations")
+    except ValueError:
+        raise ParseError("%s: no 'Locations' line" % raw_path)
+    for line in lines[start + 1:]:
+        if line and not line.startswith(" "):
+            break  # the next section (Mappings)
+        fields = line.split()
+        # `ID: 0xADDR M=N NAME FILE:LINE s=N` or, for the further lines of
+        # a location with inlined calls, `NAME FILE:LINE s=N`.
+        if len(fields) >= 6 and fields[2].startswith("M="):
+            name, where = fields[3], fields[4]
+        elif len(fields) == 3 and fields[2].startswith("s="):
+            name, where = fields[0], fields[1]
+        else:
+            continue
+        if rx.search(name):
+            return where.rsplit(":", 1)[0] + "\n"
+    return ""
+
+
+def check_manifest(path, folder):
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or lines[0] != MANIFEST_HEADER:
+        raise ParseError("%s: header is not the corpus's" % path)
+    seen = set()
+    empty = []
+    for n, line in enumerate(lines[1:], start=2):
+        cols = line.split("\t")
+        if len(cols) != 8:
+            raise ParseError("%s:%d: %d columns, want 8" % (path, n, len(cols)))
+        ref = cols[4]
+        if ref in seen:
+            raise ParseError("%s:%d: %s listed twice" % (path, n, ref))
+        seen.add(ref)
+        for c in (0, 4):
+            if not os.path.isfile(os.path.join(folder, cols[c])):
+                raise ParseError("%s:%d: %s does not exist" % (path, n, cols[c]))
+        if not cols[5].startswith("go tool pprof ") or \
+                not cols[5].endswith(" " + cols[0]):
+            raise ParseError("%s:%d: odd command %r" % (path, n, cols[5]))
+        if not re.match(r"^[0-9]+\.[0-9][0-9]$", cols[6]):
+            raise ParseError("%s:%d: seconds %r" % (path, n, cols[6]))
+        if os.path.getsize(os.path.join(folder, ref)) == 0:
+            empty.append(ref)
+    return "".join(e + "\n" for e in empty)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "sample-types" and len(argv) == 3:
         sys.stdout.write(sample_types(argv[2]))
@@ -141,6 +214,10 @@ def main(argv):
             f.write(tsv)
         with open(argv[4], "w", encoding="utf-8") as f:
             f.write(total)
+    elif len(argv) >= 2 and argv[1] == "source-file" and len(argv) == 4:
+        sys.stdout.write(source_file(argv[2], argv[3]))
+    elif len(argv) >= 2 and argv[1] == "check-manifest" and len(argv) == 4:
+        sys.stdout.write(check_manifest(argv[2], argv[3]))
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -1,12 +1,17 @@
 // Command cpuwork burns CPU in a few distinct kinds of real work while a
 // CPU profile is recorded, for profsql's test fixtures.
 //
-// Usage: cpuwork OUTPUT.pb.gz
+// Usage: cpuwork [-sort-slices N] OUTPUT.pb.gz
+//
+// -sort-slices N runs the sorting work for N slices instead of one (the
+// other kinds of work are unchanged): -sort-slices 2 writes the "after"
+// profile of a before/after pair that does twice the sorting.
 package main
 
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math/rand"
 	"os"
@@ -109,11 +114,13 @@ func runFor(d time.Duration, f func()) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: cpuwork OUTPUT.pb.gz")
+	sortSlices := flag.Int("sort-slices", 1, "run the sorting work for `N` slices")
+	flag.Parse()
+	if flag.NArg() != 1 || *sortSlices < 1 {
+		fmt.Fprintln(os.Stderr, "usage: cpuwork [-sort-slices N] OUTPUT.pb.gz")
 		os.Exit(2)
 	}
-	out, err := os.Create(os.Args[1])
+	out, err := os.Create(flag.Arg(0))
 	if err != nil {
 		panic(err)
 	}
@@ -136,7 +143,7 @@ func main() {
 	}
 	slice := 500 * time.Millisecond
 	runFor(slice, func() { hashWork(buf) })
-	runFor(slice, func() { sortWork(r) })
+	runFor(time.Duration(*sortSlices)*slice, func() { sortWork(r) })
 	runFor(slice, func() { regexpWork(text) })
 	runFor(slice, func() { jsonWork(recs) })
 	runFor(slice, recursionWork)
