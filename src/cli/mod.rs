@@ -1,6 +1,7 @@
 //! Command-line front doors: argument shapes and the interactive shell. They only parse,
 //! call the library, and print.
 
+pub mod profctl;
 pub mod profsql;
 pub mod repl;
 

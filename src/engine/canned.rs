@@ -22,6 +22,9 @@ pub enum Param {
     Str(String),
     /// An identifier (column or table), double-quoted with quotes doubled.
     Ident(String),
+    /// A SQL fragment built by the tool layer from typed values (never user text), such
+    /// as an optional filter clause; inserted as is.
+    Sql(String),
 }
 
 impl Param {
@@ -31,6 +34,7 @@ impl Param {
             Param::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             Param::Str(s) => format!("'{}'", s.replace('\'', "''")),
             Param::Ident(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+            Param::Sql(s) => s.clone(),
         }
     }
 }

@@ -244,6 +244,27 @@ impl Engine {
         Ok((schema, df.execute_stream().await?))
     }
 
+    /// Runs one SQL statement in a copy of the session that also knows `udfs`: functions
+    /// scoped to one request (such as a tool's per-sample filter masks), invisible to
+    /// every other query.
+    pub async fn sql_with_udfs(
+        &self,
+        query: &str,
+        udfs: &[datafusion::logical_expr::ScalarUDF],
+    ) -> Result<QueryResult, EngineError> {
+        if udfs.is_empty() {
+            return self.sql(query).await;
+        }
+        let ctx = SessionContext::new_with_state(self.ctx.state());
+        for udf in udfs {
+            ctx.register_udf(udf.clone());
+        }
+        let df = ctx.sql(query).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(QueryResult { schema, batches })
+    }
+
     /// Renders and runs a canned query.
     pub async fn run_canned(
         &self,

@@ -279,9 +279,15 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
                 (0..n).map(|i| loc(i).mapping_id),
             )),
             15 => Arc::new(UInt32Array::from_iter_values((0..n).map(|i| fr(i).name))),
+            // The function of the frame one step toward the root, in the same sample:
+            // the caller edge of pprof's graph. Rows of a sample are leaf first.
+            16 => Arc::new(UInt32Array::from_iter((0..n).map(|i| {
+                (i + 1 < n && r.sample[i + 1] == r.sample[i]).then(|| fr(i + 1).name)
+            }))),
             14 => Arc::new(UInt64Array::from_iter_values(
                 (0..n).map(|i| loc(i).address),
             )),
+            17 => Arc::new(UInt32Array::from(r.frame.clone())),
             _ => {
                 return Err(ArrowError::InvalidArgumentError(format!(
                     "frames has no column {col}"

@@ -5,6 +5,7 @@
 
 mod generate;
 mod lazy;
+pub mod nodes;
 pub mod schema;
 mod small;
 pub mod symbols;

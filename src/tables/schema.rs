@@ -70,6 +70,8 @@ impl LazyKind {
                     Field::new("mapping_id", DataType::UInt64, false),
                     Field::new("address", DataType::UInt64, false),
                     Field::new("function_name_id", DataType::UInt32, false),
+                    Field::new("caller_name_id", DataType::UInt32, true),
+                    Field::new("frame_key", DataType::UInt32, false),
                 ]);
             }
             LazyKind::Stacks => {
@@ -210,6 +212,18 @@ pub fn small_schema(table: &str) -> SchemaRef {
             Field::new("filename", dict_utf8(), false),
             i64f("start_line"),
         ],
+        "nodes" => vec![
+            u32f("profile_id"),
+            utf8("granularity", false),
+            u32f("frame_key"),
+            u32f("node_id"),
+        ],
+        "node_names" => vec![
+            u32f("profile_id"),
+            utf8("granularity", false),
+            u32f("node_id"),
+            utf8("node", false),
+        ],
         "function_names" => vec![
             u32f("profile_id"),
             u32f("function_name_id"),
@@ -234,7 +248,9 @@ pub fn small_schema(table: &str) -> SchemaRef {
 }
 
 /// Names of the tables built eagerly at load (all small).
-pub const SMALL_TABLES: [&str; 7] = [
+pub const SMALL_TABLES: [&str; 9] = [
+    "nodes",
+    "node_names",
     "profiles",
     "function_names",
     "sample_types",

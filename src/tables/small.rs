@@ -213,7 +213,10 @@ pub fn build(
         ],
     )?;
 
+    let (nodes, node_names) = node_tables(id, p, symbols)?;
     Ok(vec![
+        ("nodes", nodes),
+        ("node_names", node_names),
         ("profiles", profiles),
         ("function_names", function_names),
         ("sample_types", sample_types),
@@ -222,4 +225,46 @@ pub fn build(
         ("functions", functions),
         ("mappings", mappings),
     ])
+}
+
+/// The `nodes` and `node_names` tables: pprof's node of every frame symbol, per granularity.
+fn node_tables(
+    id: u32,
+    p: &Profile,
+    symbols: &Symbols,
+) -> Result<(RecordBatch, RecordBatch), ArrowError> {
+    let (mut g1, mut key, mut node) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut g2, mut nid, mut name) = (Vec::new(), Vec::new(), Vec::new());
+    for g in super::nodes::GRANULARITIES {
+        let map = super::nodes::build(p, symbols, g);
+        for (k, &n) in map.node_of.iter().enumerate() {
+            g1.push(g);
+            key.push(k as u32);
+            node.push(n);
+        }
+        for (n, s) in map.names.into_iter().enumerate() {
+            g2.push(g);
+            nid.push(n as u32);
+            name.push(s);
+        }
+    }
+    let nodes = RecordBatch::try_new(
+        small_schema("nodes"),
+        vec![
+            Arc::new(UInt32Array::from(vec![id; key.len()])),
+            Arc::new(StringArray::from(g1)),
+            Arc::new(UInt32Array::from(key)),
+            Arc::new(UInt32Array::from(node)),
+        ],
+    )?;
+    let names = RecordBatch::try_new(
+        small_schema("node_names"),
+        vec![
+            Arc::new(UInt32Array::from(vec![id; nid.len()])),
+            Arc::new(StringArray::from(g2)),
+            Arc::new(UInt32Array::from(nid)),
+            Arc::new(StringArray::from(name)),
+        ],
+    )?;
+    Ok((nodes, names))
 }

@@ -1,0 +1,14 @@
+-- Call edges touching the nodes of interest (pprof_edge_node(node_id)), for peek: weight
+-- counted once per (sample, caller, callee), self edges skipped; inline if every
+-- contributing callee frame is an inlined line. Parameters: input (graph rows with
+-- parent_id).
+SELECT parent_id, node_id, SUM(v) AS weight, SUM(d) AS weight_div, bool_and(inl) AS inline
+FROM (
+    SELECT sample_id, parent_id, node_id, ANY_VALUE(v) AS v, ANY_VALUE(d) AS d,
+           bool_and(is_inline) AS inl
+    FROM {{input}}
+    WHERE parent_id IS NOT NULL AND parent_id <> node_id
+      AND (pprof_edge_node(node_id) OR pprof_edge_node(parent_id))
+    GROUP BY sample_id, parent_id, node_id
+)
+GROUP BY parent_id, node_id

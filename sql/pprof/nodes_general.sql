@@ -1,0 +1,17 @@
+-- flat and cum per node over general rows (input), after filters removed frames: the
+-- leaf is each sample's lowest remaining depth; cum counts each (sample, node) once.
+SELECT c.node_id,
+       COALESCE(f.flat, 0) AS flat, COALESCE(f.flat_div, 0) AS flat_div,
+       c.cum, c.cum_div
+FROM (
+    SELECT node_id, SUM(v) AS cum, SUM(d) AS cum_div
+    FROM (SELECT DISTINCT sample_id, node_id, v, d FROM {{input}})
+    GROUP BY node_id
+) c
+LEFT JOIN (
+    SELECT r.node_id, SUM(r.v) AS flat, SUM(r.d) AS flat_div
+    FROM {{input}} r
+    JOIN (SELECT sample_id, MIN(depth) AS depth FROM {{input}} GROUP BY sample_id) leaf
+      ON r.sample_id = leaf.sample_id AND r.depth = leaf.depth
+    GROUP BY r.node_id
+) f ON f.node_id = c.node_id

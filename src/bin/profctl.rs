@@ -1,0 +1,24 @@
+//! `profctl`: the profsql tools as subcommands. All work is done by the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn run() -> anyhow::Result<()> {
+    let args = profsql::cli::profctl::Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(profsql::cli::profctl::run(args))?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("profctl: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! `profctl`: the tools as subcommands, pprof's text by default, `--json` for the payload.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use super::CliError;
+use crate::engine::Engine;
+use crate::report::pprof_text;
+use crate::tools::pprof::{self, Granularity, ReportOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "profctl",
+    version,
+    about = "pprof analyses without Go: the profsql tools"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// pprof parity tools.
+    #[command(subcommand)]
+    Pprof(PprofCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PprofCommand {
+    /// Flat and cum per node (`go tool pprof -top`).
+    Top(TopArgs),
+    /// Callers and callees of the nodes matching a regex (`go tool pprof -peek`).
+    Peek(PeekArgs),
+}
+
+/// Options shared by the graph reports, with pprof's names.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct Common {
+    /// Profile file (gzip, zstd or raw protobuf).
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// Sample type name or index (default: pprof's rule).
+    #[arg(long)]
+    pub sample_index: Option<String>,
+    /// Average values over the first sample type (count).
+    #[arg(long)]
+    pub mean: bool,
+    /// Keep samples with a frame matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub focus: Option<String>,
+    /// Drop samples with a frame matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub ignore: Option<String>,
+    /// Remove frames matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub hide: Option<String>,
+    /// Keep only frames matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub show: Option<String>,
+    /// Drop frames above the root-most frame matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub show_from: Option<String>,
+    /// Drop frames below the leaf-most frame matching this regex.
+    #[arg(long, allow_hyphen_values = true)]
+    pub prune_from: Option<String>,
+    /// Keep samples whose labels match `[key=]regex,...` or a numeric range (`key=1kb:`).
+    #[arg(long, alias = "tag_focus", allow_hyphen_values = true)]
+    pub tagfocus: Option<String>,
+    /// Drop samples whose labels match.
+    #[arg(long, alias = "tag_ignore", allow_hyphen_values = true)]
+    pub tagignore: Option<String>,
+    /// Percentages relative to the filtered total.
+    #[arg(long)]
+    pub relative_percentages: bool,
+    /// Node granularity.
+    #[arg(long, default_value = "functions")]
+    pub granularity: String,
+    /// Attribute inlined frames to the function they were inlined into.
+    #[arg(long)]
+    pub noinlines: bool,
+    /// Hide nodes with negative values (diffs).
+    #[arg(long)]
+    pub drop_negative: bool,
+    /// Print the structured payload as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Common {
+    fn options(&self) -> Result<ReportOptions, CliError> {
+        Ok(ReportOptions {
+            sample_index: self.sample_index.clone(),
+            mean: self.mean,
+            focus: self.focus.clone(),
+            ignore: self.ignore.clone(),
+            hide: self.hide.clone(),
+            show: self.show.clone(),
+            show_from: self.show_from.clone(),
+            prune_from: self.prune_from.clone(),
+            tagfocus: self.tagfocus.clone(),
+            tagignore: self.tagignore.clone(),
+            relative_percentages: self.relative_percentages,
+            granularity: Granularity::parse(&self.granularity)?,
+            noinlines: self.noinlines,
+            drop_negative: self.drop_negative,
+            ..ReportOptions::default()
+        })
+    }
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Sort by cum.
+    #[arg(long)]
+    pub cum: bool,
+    /// Show at most N nodes (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub nodecount: usize,
+    /// Drop nodes whose cum is below this fraction of the total.
+    #[arg(long, default_value_t = 0.005)]
+    pub nodefraction: f64,
+    /// Edge trimming fraction (kept for pprof compatibility; text reports show no edges).
+    #[arg(long, default_value_t = 0.001)]
+    pub edgefraction: f64,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct PeekArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Regex matched against node names.
+    #[arg(long, allow_hyphen_values = true)]
+    pub regex: String,
+}
+
+fn load(common: &Common) -> Result<(Engine, u32), CliError> {
+    let mut engine = Engine::from_env()?;
+    let id = engine.load_file(&common.profile)?;
+    Ok((engine, id))
+}
+
+fn emit(text: &str, warnings: &[String]) -> Result<(), CliError> {
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::Usage(format!("json: {e}")))
+}
+
+pub async fn run(args: Args) -> Result<(), CliError> {
+    match args.command {
+        Command::Pprof(PprofCommand::Top(a)) => {
+            let mut o = a.common.options()?;
+            o.cum = a.cum;
+            o.nodecount = a.nodecount;
+            o.nodefraction = a.nodefraction;
+            o.edgefraction = a.edgefraction;
+            let (engine, id) = load(&a.common)?;
+            let r = pprof::top(&engine, id, &o).await?;
+            let text = if a.common.json {
+                json(&r)?
+            } else {
+                pprof_text::top(&r)
+            };
+            emit(&text, &r.warnings)
+        }
+        Command::Pprof(PprofCommand::Peek(a)) => {
+            let o = a.common.options()?;
+            let (engine, id) = load(&a.common)?;
+            let r = pprof::peek(&engine, id, &o, &a.regex).await?;
+            let text = if a.common.json {
+                json(&r)?
+            } else {
+                pprof_text::peek(&r)
+            };
+            emit(&text, &r.warnings)
+        }
+    }
+}

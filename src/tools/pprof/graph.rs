@@ -1,0 +1,521 @@
+//! pprof's call graph from canned SQL: the row pipeline (filters as masks and cut
+//! stages), nodes with flat/cum, trimming and sorting by pprof's rules, and edges.
+
+use std::collections::HashMap;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type};
+use datafusion::logical_expr::ScalarUDF;
+
+use super::filters::{decide, Decisions};
+use super::mask::mask_udf;
+use super::options::{Granularity, ReportOptions};
+use crate::engine::{CannedQuery, Engine, Param};
+use crate::tables::LoadedProfile;
+use crate::tools::{resolve_sample_type, SampleType, ToolError};
+
+macro_rules! canned {
+    ($name:ident, $file:literal) => {
+        pub const $name: CannedQuery = CannedQuery {
+            name: $file,
+            template: include_str!(concat!("../../../sql/pprof/", $file, ".sql")),
+        };
+    };
+}
+canned!(ROWS_FAST, "rows_fast");
+canned!(ROWS_GENERAL, "rows_general");
+canned!(CUT_SHOW_FROM, "cut_show_from");
+canned!(CUT_PRUNE_FROM, "cut_prune_from");
+canned!(NODES_FAST, "nodes_fast");
+canned!(NODES_GENERAL, "nodes_general");
+canned!(LABELS, "labels");
+canned!(EDGES, "edges");
+canned!(WITH_PARENT, "with_parent");
+canned!(TOTALS, "totals");
+
+/// pprof's `(inline)` / `(partial-inline)` marker of a node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InlineLabel {
+    #[default]
+    None,
+    Inline,
+    PartialInline,
+}
+
+impl InlineLabel {
+    fn from_flags(any_inline: bool, any_call: bool) -> Self {
+        match (any_inline, any_call) {
+            (true, true) => Self::PartialInline,
+            (true, false) => Self::Inline,
+            _ => Self::None,
+        }
+    }
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Inline => "(inline)",
+            Self::PartialInline => "(partial-inline)",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: u32,
+    pub name: String,
+    pub flat: i64,
+    pub flat_div: i64,
+    pub cum: i64,
+    pub cum_div: i64,
+    pub inline: InlineLabel,
+}
+
+impl Node {
+    /// Value shown for flat (mean mode divides).
+    pub fn flat_value(&self) -> i64 {
+        if self.flat_div == 0 {
+            self.flat
+        } else {
+            self.flat / self.flat_div
+        }
+    }
+    pub fn cum_value(&self) -> i64 {
+        if self.cum_div == 0 {
+            self.cum
+        } else {
+            self.cum / self.cum_div
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub src: u32,
+    pub dst: u32,
+    pub weight: i64,
+    pub weight_div: i64,
+    pub inline: bool,
+}
+
+impl Edge {
+    pub fn value(&self) -> i64 {
+        if self.weight_div == 0 {
+            self.weight
+        } else {
+            self.weight / self.weight_div
+        }
+    }
+}
+
+/// Everything a graph report needs.
+pub struct Graph {
+    pub sample_type: SampleType,
+    /// The report total (pprof's `rpt.total`).
+    pub total: i64,
+    /// Nodes shown, in report order.
+    pub nodes: Vec<Node>,
+    /// Node count after the cum cutoff, before nodecount (pprof's origCount).
+    pub orig_count: usize,
+    pub dropped_nodes: usize,
+    /// Filter options that matched nothing.
+    pub unmatched: Vec<&'static str>,
+}
+
+/// How the graph is trimmed.
+#[derive(Clone, Copy, Debug)]
+pub struct Trim {
+    pub enabled: bool,
+    pub nodecount: usize,
+}
+
+/// A prepared pipeline: the SQL of the graph rows plus the masks it uses.
+pub struct Rows {
+    pub profile_id: u32,
+    pub sample_type: SampleType,
+    /// `WITH` clause defining `g` (the rows).
+    pub with: String,
+    pub udfs: Vec<ScalarUDF>,
+    pub fast: bool,
+    pub decisions: Decisions,
+    pub value: String,
+    pub divisor: String,
+}
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Builds the row pipeline for a profile and options.
+pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Result<Rows, ToolError> {
+    o.validate()?;
+    let sample_type = resolve_sample_type(lp, o.sample_index.as_deref())?;
+    let decisions = decide(lp, o)?;
+    let pid = lp.id;
+    let value = q(&sample_type.column);
+    let divisor = if o.mean {
+        lp.value_column(0).map(q).unwrap_or_else(|| "0".into())
+    } else {
+        "CAST(0 AS BIGINT)".to_string()
+    };
+    let fast = !force_general
+        && o.granularity == Granularity::Functions
+        && !o.noinlines
+        && decisions.frame_alive.is_none();
+    let mut udfs = Vec::new();
+    let mut filters = String::new();
+    let prefix = if fast { "" } else { "f." };
+    if let Some(kept) = &decisions.sample_kept {
+        udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
+        filters.push_str(&format!(" AND pprof_sample_kept({prefix}sample_id)"));
+    }
+    if let Some(alive) = &decisions.frame_alive {
+        udfs.push(mask_udf("pprof_frame_alive", alive.clone()));
+        filters.push_str(" AND pprof_frame_alive(f.frame_key)");
+    }
+    if o.noinlines {
+        filters.push_str(" AND NOT f.is_inline");
+    }
+    let base = [
+        ("profile_id", Param::Int(pid.into())),
+        ("value", Param::Ident(sample_type.column.clone())),
+        (
+            "divisor",
+            Param::Sql(if o.mean {
+                format!("{prefix}{divisor}")
+            } else {
+                divisor.clone()
+            }),
+        ),
+        ("filters", Param::Sql(filters)),
+    ];
+    let mut stages: Vec<(String, String)> = Vec::new();
+    if fast {
+        stages.push(("r0".into(), ROWS_FAST.render(&base)?));
+    } else {
+        let mut params = base.to_vec();
+        params.push(("granularity", Param::Str(o.granularity.as_str().into())));
+        stages.push(("r0".into(), ROWS_GENERAL.render(&params)?));
+    }
+    let mut cut = |name: &str, query: &CannedQuery, bits: &Option<Vec<bool>>| {
+        if let Some(bits) = bits {
+            let input = stages.last().map(|s| s.0.clone()).unwrap_or_default();
+            udfs.push(mask_udf(&format!("pprof_{name}"), bits.clone()));
+            let sql = query.render(&[
+                ("input", Param::Sql(input)),
+                ("profile_id", Param::Int(pid.into())),
+            ])?;
+            stages.push((format!("r{}", stages.len()), sql));
+        }
+        Ok::<_, ToolError>(())
+    };
+    cut("show_from", &CUT_SHOW_FROM, &decisions.show_from)?;
+    cut("prune_from", &CUT_PRUNE_FROM, &decisions.prune_from)?;
+    let last = stages.last().map(|s| s.0.clone()).unwrap_or_default();
+    let mut with = String::from("WITH ");
+    for (name, sql) in &stages {
+        with.push_str(&format!("{name} AS ({sql}),\n"));
+    }
+    with.push_str(&format!("g AS (SELECT * FROM {last})\n"));
+    Ok(Rows {
+        profile_id: pid,
+        sample_type,
+        with,
+        udfs,
+        fast,
+        decisions,
+        value,
+        divisor,
+    })
+}
+
+fn col_i64(b: &RecordBatch, i: usize) -> Result<Vec<i64>, ToolError> {
+    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Int64)
+        .map_err(|e| internal("graph", e.to_string()))?;
+    let a = a.as_primitive::<Int64Type>();
+    Ok((0..a.len())
+        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
+        .collect())
+}
+
+fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> {
+    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::UInt32)
+        .map_err(|e| internal("graph", e.to_string()))?;
+    let a = a.as_primitive::<UInt32Type>();
+    Ok((0..a.len())
+        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
+        .collect())
+}
+
+fn col_bool(b: &RecordBatch, i: usize) -> Result<Vec<bool>, ToolError> {
+    let a = b
+        .column(i)
+        .as_boolean_opt()
+        .ok_or_else(|| internal("graph", "expected a boolean column".into()))?;
+    Ok((0..a.len()).map(|k| !a.is_null(k) && a.value(k)).collect())
+}
+
+fn internal(query: &'static str, detail: String) -> ToolError {
+    ToolError::Internal { query, detail }
+}
+
+/// Node names of a profile at a granularity, by node id.
+pub fn node_names(lp: &LoadedProfile, rows: &Rows, g: Granularity) -> HashMap<u32, String> {
+    if rows.fast {
+        let names = &lp.symbols.names;
+        (0..names.len())
+            .map(|i| (i as u32, names.value(i).to_string()))
+            .collect()
+    } else {
+        crate::tables::nodes::build(&lp.profile, &lp.symbols, g.as_str())
+            .names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (i as u32, n))
+            .collect()
+    }
+}
+
+/// pprof's report total for the rows' profile and sample type.
+pub async fn total(
+    engine: &Engine,
+    rows: &Rows,
+    o: &ReportOptions,
+    base: Option<u32>,
+) -> Result<i64, ToolError> {
+    let mut udfs = Vec::new();
+    let mut filters = String::new();
+    if o.relative_percentages {
+        if let Some(kept) = &rows.decisions.sample_kept {
+            udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
+            filters.push_str(" AND pprof_sample_kept(sample_id)");
+        }
+    }
+    let pid = base.unwrap_or(rows.profile_id);
+    let sql = TOTALS.render(&[
+        ("profile_id", Param::Int(pid.into())),
+        ("value", Param::Sql(rows.value.clone())),
+        ("divisor", Param::Sql(rows.divisor.clone())),
+        ("filters", Param::Sql(filters)),
+    ])?;
+    let r = engine.sql_with_udfs(&sql, &udfs).await?;
+    let b = r
+        .batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| internal("totals", "no row".into()))?;
+    let total = col_i64(b, 0)?[0];
+    let div = col_i64(b, 1)?[0];
+    Ok(if div != 0 { total / div } else { total })
+}
+
+/// All nodes of the graph (untrimmed, unsorted).
+pub async fn all_nodes(
+    engine: &Engine,
+    lp: &LoadedProfile,
+    rows: &Rows,
+    g: Granularity,
+) -> Result<Vec<Node>, ToolError> {
+    let query = if rows.fast {
+        &NODES_FAST
+    } else {
+        &NODES_GENERAL
+    };
+    let sql = format!(
+        "{}{}",
+        rows.with,
+        query.render(&[("input", Param::Sql("g".into()))])?
+    );
+    let r = engine.sql_with_udfs(&sql, &rows.udfs).await?;
+    let names = node_names(lp, rows, g);
+    let mut out = Vec::new();
+    for b in &r.batches {
+        let id = col_u32(b, 0)?;
+        let (flat, flat_div, cum, cum_div) = (
+            col_i64(b, 1)?,
+            col_i64(b, 2)?,
+            col_i64(b, 3)?,
+            col_i64(b, 4)?,
+        );
+        for k in 0..b.num_rows() {
+            out.push(Node {
+                id: id[k],
+                name: names.get(&id[k]).cloned().unwrap_or_default(),
+                flat: flat[k],
+                flat_div: flat_div[k],
+                cum: cum[k],
+                cum_div: cum_div[k],
+                inline: InlineLabel::None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// pprof's node order: flat (or cum) magnitude, then name, then the other magnitude.
+pub fn sort_nodes(nodes: &mut [Node], by_cum: bool) {
+    nodes.sort_by(|a, b| {
+        let (pa, pb, sa, sb) = if by_cum {
+            (a.cum.abs(), b.cum.abs(), a.flat.abs(), b.flat.abs())
+        } else {
+            (a.flat.abs(), b.flat.abs(), a.cum.abs(), b.cum.abs())
+        };
+        pb.cmp(&pa)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| sb.cmp(&sa))
+    });
+}
+
+/// Builds the trimmed, sorted graph of a report (pprof's `newTrimmedGraph`).
+pub async fn graph(
+    engine: &Engine,
+    lp: &LoadedProfile,
+    o: &ReportOptions,
+    trim: Trim,
+    base_total_from: Option<u32>,
+) -> Result<(Graph, Rows), ToolError> {
+    let rows = rows(lp, o, false)?;
+    let (nodes, total) = futures::join!(
+        all_nodes(engine, lp, &rows, o.granularity),
+        total(engine, &rows, o, base_total_from)
+    );
+    let mut nodes = nodes?;
+    let total = total?;
+    nodes.retain(|n| {
+        !(n.flat == 0 && n.cum == 0)
+            && !(o.drop_negative && (n.flat < 0 || (n.flat == 0 && n.cum < 0)))
+    });
+    let (mut dropped, mut orig_count) = (0, nodes.len());
+    let graph_total: i64 = nodes.iter().map(|n| n.flat).sum();
+    let edge_cutoff = if trim.enabled {
+        (((graph_total as f64) * o.edgefraction) as i64).abs()
+    } else {
+        0
+    };
+    if trim.enabled {
+        let cutoff = ((graph_total as f64) * o.nodefraction) as i64;
+        let cutoff = cutoff.abs();
+        if cutoff > 0 {
+            let before = nodes.len();
+            nodes.retain(|n| n.cum.abs() >= cutoff);
+            dropped = before - nodes.len();
+        }
+        orig_count = nodes.len();
+    }
+    sort_nodes(&mut nodes, o.cum);
+    let mut cut = dropped > 0;
+    if trim.enabled && trim.nodecount > 0 && nodes.len() > trim.nodecount {
+        nodes.truncate(trim.nodecount);
+        cut = true;
+    }
+    label(engine, &rows, &mut nodes, cut, edge_cutoff).await?;
+    Ok((
+        Graph {
+            sample_type: rows.sample_type.clone(),
+            total,
+            nodes,
+            orig_count,
+            dropped_nodes: dropped,
+            unmatched: rows.decisions.unmatched.clone(),
+        },
+        rows,
+    ))
+}
+
+/// Sets pprof's inline labels. After trimming (`kept_only`), pprof rebuilds the graph
+/// from the kept nodes, so a frame's caller is the nearest kept frame above it.
+async fn label(
+    engine: &Engine,
+    rows: &Rows,
+    nodes: &mut [Node],
+    kept_only: bool,
+    edge_cutoff: i64,
+) -> Result<(), ToolError> {
+    let mut udfs = rows.udfs.clone();
+    let input = if rows.fast && !kept_only {
+        "g".to_string()
+    } else {
+        let mut filters = String::new();
+        if kept_only {
+            let max = nodes.iter().map(|n| n.id).max().unwrap_or(0) as usize;
+            let mut kept = vec![false; max + 1];
+            for n in nodes.iter() {
+                kept[n.id as usize] = true;
+            }
+            udfs.push(mask_udf("pprof_kept_node", kept));
+            filters.push_str(" AND pprof_kept_node(node_id)");
+        }
+        format!(
+            "({})",
+            WITH_PARENT.render(&[
+                ("input", Param::Sql("g".into())),
+                ("filters", Param::Sql(filters)),
+            ])?
+        )
+    };
+    let sql = format!(
+        "{}{}",
+        rows.with,
+        LABELS.render(&[
+            ("input", Param::Sql(input)),
+            ("edge_cutoff", Param::Int(edge_cutoff)),
+        ])?
+    );
+    let r = engine.sql_with_udfs(&sql, &udfs).await?;
+    let mut labels: HashMap<u32, InlineLabel> = HashMap::new();
+    for b in &r.batches {
+        let id = col_u32(b, 0)?;
+        let (ai, ac) = (col_bool(b, 1)?, col_bool(b, 2)?);
+        for k in 0..b.num_rows() {
+            labels.insert(id[k], InlineLabel::from_flags(ai[k], ac[k]));
+        }
+    }
+    for n in nodes.iter_mut() {
+        n.inline = labels.get(&n.id).copied().unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Edges into and out of the nodes `of` (untrimmed graph), with pprof's per-sample dedup.
+pub async fn edges(engine: &Engine, rows: &Rows, of: &[u32]) -> Result<Vec<Edge>, ToolError> {
+    let max = of.iter().copied().max().unwrap_or(0) as usize;
+    let mut mask = vec![false; max + 1];
+    for &n in of {
+        mask[n as usize] = true;
+    }
+    let mut udfs = rows.udfs.clone();
+    udfs.push(mask_udf("pprof_edge_node", mask));
+    let input = if rows.fast {
+        "g".to_string()
+    } else {
+        format!(
+            "({})",
+            WITH_PARENT.render(&[
+                ("input", Param::Sql("g".into())),
+                ("filters", Param::Sql(String::new())),
+            ])?
+        )
+    };
+    let sql = format!(
+        "{}{}",
+        rows.with,
+        EDGES.render(&[("input", Param::Sql(input))])?
+    );
+    let r = engine.sql_with_udfs(&sql, &udfs).await?;
+    let mut out = Vec::new();
+    for b in &r.batches {
+        let (src, dst) = (col_u32(b, 0)?, col_u32(b, 1)?);
+        let (w, wd) = (col_i64(b, 2)?, col_i64(b, 3)?);
+        let inl = col_bool(b, 4)?;
+        for k in 0..b.num_rows() {
+            out.push(Edge {
+                src: src[k],
+                dst: dst[k],
+                weight: w[k],
+                weight_div: wd[k],
+                inline: inl[k],
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,295 @@
+//! top and peek: graph reports with pprof's headers, units and percentages.
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::graph::{edges, graph, InlineLabel, Trim};
+use super::measurement::percentage;
+use super::options::ReportOptions;
+use super::{profile_labels, type_label, ValueFormat};
+use crate::engine::Engine;
+use crate::tools::ToolError;
+
+/// One row of `top`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopRow {
+    pub name: String,
+    pub inline: InlineLabel,
+    pub flat: i64,
+    pub cum: i64,
+    pub flat_fmt: String,
+    pub flat_pct: String,
+    pub sum_pct: String,
+    pub cum_fmt: String,
+    pub cum_pct: String,
+}
+
+/// The `top` report.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopReport {
+    pub profile: String,
+    pub sample_type: String,
+    pub unit: ValueFormat,
+    pub total: i64,
+    pub total_fmt: String,
+    /// Header lines as pprof prints them (profile labels, filters, Showing/Dropped).
+    pub header: Vec<String>,
+    pub rows: Vec<TopRow>,
+    /// pprof's stderr warnings (e.g. "Focus expression matched no samples").
+    pub warnings: Vec<String>,
+}
+
+fn warnings(unmatched: &[&str]) -> Vec<String> {
+    unmatched
+        .iter()
+        .map(|w| format!("{w} expression matched no samples"))
+        .collect()
+}
+
+/// pprof's `reportLabels` (the CLI's non-compact form).
+#[allow(clippy::too_many_arguments)]
+fn report_labels(
+    profile: Vec<String>,
+    o: &ReportOptions,
+    fmt: &ValueFormat,
+    shown: i64,
+    total: i64,
+    node_count: usize,
+    orig_count: usize,
+    dropped: usize,
+) -> Vec<String> {
+    let mut out = profile;
+    let filters = o.active_filters();
+    if !filters.is_empty() {
+        out.push("Active filters:".to_string());
+        for f in filters {
+            let f = if f.chars().count() > 80 {
+                format!("{}…", f.chars().take(80).collect::<String>())
+            } else {
+                f
+            };
+            out.push(format!("   {f}"));
+        }
+    }
+    out.push(format!(
+        "Showing nodes accounting for {}, {} of {} total",
+        fmt.format(shown),
+        percentage(shown, total).trim(),
+        fmt.format(total)
+    ));
+    if total != 0 {
+        if dropped > 0 {
+            let cutoff = ((total as f64) * o.nodefraction) as i64;
+            out.push(format!(
+                "Dropped {dropped} {} (cum <= {})",
+                if dropped > 1 { "nodes" } else { "node" },
+                fmt.format(cutoff.abs())
+            ));
+        }
+        if node_count > 0 && node_count < orig_count {
+            out.push(format!(
+                "Showing top {node_count} nodes out of {orig_count}"
+            ));
+        }
+    }
+    out
+}
+
+/// `go tool pprof -top`.
+pub async fn top(
+    engine: &Engine,
+    profile_id: u32,
+    o: &ReportOptions,
+) -> Result<TopReport, ToolError> {
+    let lp = engine.profile(profile_id)?;
+    let trim = Trim {
+        enabled: true,
+        nodecount: o.nodecount,
+    };
+    let (g, _) = graph(engine, lp, o, trim, None).await?;
+    let fmt = ValueFormat::for_report(
+        &g.sample_type.unit,
+        g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())),
+        g.total,
+    );
+    let shown: i64 = g.nodes.iter().map(|n| n.flat_value()).sum();
+    let tl = type_label(&g.sample_type, o.mean);
+    let header = report_labels(
+        profile_labels(lp, &tl, g.total, &fmt),
+        o,
+        &fmt,
+        shown,
+        g.total,
+        g.nodes.len(),
+        g.orig_count,
+        g.dropped_nodes,
+    );
+    let mut sum = 0i64;
+    let rows = g
+        .nodes
+        .iter()
+        .map(|n| {
+            let (flat, cum) = (n.flat_value(), n.cum_value());
+            sum += flat;
+            TopRow {
+                name: n.name.clone(),
+                inline: n.inline,
+                flat,
+                cum,
+                flat_fmt: fmt.format(flat),
+                flat_pct: percentage(flat, g.total),
+                sum_pct: percentage(sum, g.total),
+                cum_fmt: fmt.format(cum),
+                cum_pct: percentage(cum, g.total),
+            }
+        })
+        .collect();
+    Ok(TopReport {
+        profile: lp.source.clone(),
+        sample_type: tl,
+        total_fmt: fmt.format(g.total),
+        unit: fmt,
+        total: g.total,
+        header,
+        rows,
+        warnings: warnings(&g.unmatched),
+    })
+}
+
+/// One caller or callee line of `peek`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeekEdge {
+    pub name: String,
+    pub weight: i64,
+    pub weight_fmt: String,
+    /// Share of the node's cum.
+    pub pct: String,
+    pub inline: bool,
+}
+
+/// One matched node of `peek` with its callers and callees.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeekEntry {
+    pub row: TopRow,
+    pub callers: Vec<PeekEdge>,
+    pub callees: Vec<PeekEdge>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PeekReport {
+    pub profile: String,
+    pub sample_type: String,
+    pub unit: ValueFormat,
+    pub total: i64,
+    pub header: Vec<String>,
+    pub entries: Vec<PeekEntry>,
+    pub warnings: Vec<String>,
+}
+
+/// `go tool pprof -peek REGEX`: untrimmed graph, matched nodes with their edges.
+pub async fn peek(
+    engine: &Engine,
+    profile_id: u32,
+    o: &ReportOptions,
+    regex: &str,
+) -> Result<PeekReport, ToolError> {
+    let rx = Regex::new(regex)
+        .map_err(|e| ToolError::InvalidArgument(format!("parsing argument regexp {regex}: {e}")))?;
+    let lp = engine.profile(profile_id)?;
+    let trim = Trim {
+        enabled: false,
+        nodecount: 0,
+    };
+    let (g, rows) = graph(engine, lp, o, trim, None).await?;
+    let fmt = ValueFormat::for_report(
+        &g.sample_type.unit,
+        g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())),
+        g.total,
+    );
+    let shown: i64 = g.nodes.iter().map(|n| n.flat_value()).sum();
+    let tl = type_label(&g.sample_type, o.mean);
+    let header = report_labels(
+        profile_labels(lp, &tl, g.total, &fmt),
+        o,
+        &fmt,
+        shown,
+        g.total,
+        g.nodes.len(),
+        g.orig_count,
+        0,
+    );
+    let matched: Vec<&super::graph::Node> =
+        g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
+    if matched.is_empty() {
+        return Err(ToolError::InvalidArgument(format!(
+            "no matches found for regexp: {regex}"
+        )));
+    }
+    let ids: Vec<u32> = matched.iter().map(|n| n.id).collect();
+    let all_edges = edges(engine, &rows, &ids).await?;
+    let name_of = |id: u32| {
+        g.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.name.clone())
+            .unwrap_or_default()
+    };
+    let mut sum = 0i64;
+    let mut entries = Vec::new();
+    for n in matched {
+        let cum = n.cum_value();
+        let mk = |id: u32, e: &super::graph::Edge| PeekEdge {
+            name: name_of(id),
+            weight: e.value(),
+            weight_fmt: fmt.format(e.value()),
+            pct: percentage(e.value(), cum),
+            inline: e.inline,
+        };
+        let sort = |v: &mut Vec<PeekEdge>| {
+            v.sort_by(|a, b| {
+                b.weight
+                    .abs()
+                    .cmp(&a.weight.abs())
+                    .then_with(|| a.name.cmp(&b.name))
+            })
+        };
+        let mut callers: Vec<PeekEdge> = all_edges
+            .iter()
+            .filter(|e| e.dst == n.id)
+            .map(|e| mk(e.src, e))
+            .collect();
+        let mut callees: Vec<PeekEdge> = all_edges
+            .iter()
+            .filter(|e| e.src == n.id)
+            .map(|e| mk(e.dst, e))
+            .collect();
+        sort(&mut callers);
+        sort(&mut callees);
+        let flat = n.flat_value();
+        sum += flat;
+        entries.push(PeekEntry {
+            row: TopRow {
+                name: n.name.clone(),
+                inline: n.inline,
+                flat,
+                cum,
+                flat_fmt: fmt.format(flat),
+                flat_pct: percentage(flat, g.total),
+                sum_pct: percentage(sum, g.total),
+                cum_fmt: fmt.format(cum),
+                cum_pct: percentage(cum, g.total),
+            },
+            callers,
+            callees,
+        });
+    }
+    Ok(PeekReport {
+        profile: lp.source.clone(),
+        sample_type: tl,
+        unit: fmt,
+        total: g.total,
+        header,
+        entries,
+        warnings: warnings(&g.unmatched),
+    })
+}
