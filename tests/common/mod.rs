@@ -7,7 +7,7 @@ use profsql::decode::DecodeOptions;
 use profsql::Engine;
 
 /// Every table a session has, sorted.
-pub const ALL_TABLES: [&str; 11] = [
+pub const ALL_TABLES: [&str; 13] = [
     "frames",
     "function_names",
     "functions",
@@ -15,6 +15,8 @@ pub const ALL_TABLES: [&str; 11] = [
     "lines",
     "locations",
     "mappings",
+    "node_names",
+    "nodes",
     "profiles",
     "sample_types",
     "samples",
