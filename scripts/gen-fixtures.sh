@@ -436,6 +436,11 @@ for P in "${profiles[@]}"; do
     ref_note=""
   fi
   rxref list_missing list_missing -list '{}'
+  # pprof names the folder it searched (this checkout's absolute path); keep the
+  # reference machine-independent with a placeholder that tests substitute.
+  if [ -f "$out/$P.list_missing.txt" ]; then
+    sed -i "s|on path $out\$|on path <FIXTURES>|" "$out/$P.list_missing.txt"
+  fi
 
   for pair in "${pairs[@]}"; do
     B=${pair%%:*}
@@ -573,7 +578,7 @@ of this table.
 | \`P.focus_traces.txt\` | \`-traces -focus=R\` (R of \`focus\`, or of \`focus_traces\`) |
 | \`P.tags.txt\` | \`-tags\` |
 | \`P.list.txt\` | \`-list R -source_path=$goroot/src\` on a Go standard-library function (cpu, labels.cpu, before, after): the programs are built with \`-trimpath\`, so the profile records \`sort/zsortinterface.go\` and pprof needs the GOROOT source tree: here \`$goroot/src\` of \`$goversion\` (Debian's golang-1.19-go). Other Go 1.19 trees give the same lines; another Go version's do not match the line numbers. |
-| \`P.list_missing.txt\` | \`-list R\` on one of our own functions with no \`-source_path\`: pprof searches the current directory and its parents, does not find \`example.com/...\`, and prints \`Error: could not find file ... on path <cwd>\` on **stdout** after the ROUTINE header (exit 0, nothing on stderr). The text names the absolute folder pprof ran in (here \`$out\`), so compare with that path replaced. |
+| \`P.list_missing.txt\` | \`-list R\` on one of our own functions with no \`-source_path\`: pprof searches the current directory and its parents, does not find \`example.com/...\`, and prints \`Error: could not find file ... on path <cwd>\` on **stdout** after the ROUTINE header (exit 0, nothing on stderr). pprof names the absolute folder it ran in; the script replaces it with \`<FIXTURES>\`, which tests substitute with the fixtures folder. |
 | \`A.diff_base.top.txt\`, \`A.diff_base.cum.txt\` | on the "after" profile \`A\` of a pair with "before" \`B\`: \`-top [-cum] -diff_base=B A\` |
 | \`A.diff_base.topall.txt\` | \`-top -nodecount=0 -nodefraction=0 -diff_base=B A\` |
 | \`A.base.top.txt\` | \`-top -base=B A\` |

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use foldhash::HashMap;
 
-use super::symbols::{path_base, Symbols};
+use super::symbols::{path_base, unnamed_frame_name, Symbols};
 use crate::decode::Profile;
 
 /// The granularities, in the order of the `nodes` table's `granularity` column.
@@ -82,19 +82,6 @@ pub fn trim_path<'a>(path: &'a str, trim: &str, search: &[String]) -> &'a str {
     path
 }
 
-fn objfile_name(profile: &Profile, mapping_id: u64) -> String {
-    let file = profile
-        .mapping_index
-        .get(mapping_id)
-        .map(|m| profile.str_i64(profile.mappings[m as usize].filename))
-        .unwrap_or("");
-    if file.is_empty() {
-        "<unknown>".to_string()
-    } else {
-        format!("[{}]", path_base(file))
-    }
-}
-
 /// Builds the node map of one granularity.
 pub fn build(profile: &Profile, symbols: &Symbols, granularity: &str) -> NodeMap {
     let mut ids: HashMap<String, u32> = HashMap::default();
@@ -119,7 +106,7 @@ pub fn build(profile: &Profile, symbols: &Symbols, granularity: &str) -> NodeMap
                 f.line,
                 f.column,
                 loc.address,
-                || objfile_name(profile, loc.mapping_id),
+                || unnamed_frame_name(profile, li),
             );
             // pprof's NodeInfo carries the binary and the function's start line when the
             // node has no function name (always at files granularity), so such nodes

@@ -80,7 +80,7 @@ pub fn path_base(path: &str) -> &str {
 /// The name pprof gives a frame with no function name (a location without symbols, or a
 /// function whose name is empty): `[binary base name]`, or `<unknown>` without a mapping
 /// file. Named functions are simply their name.
-fn unnamed_frame_name(profile: &Profile, location: usize) -> String {
+pub(crate) fn unnamed_frame_name(profile: &Profile, location: usize) -> String {
     let loc = &profile.locations[location];
     let file = profile
         .mapping_index

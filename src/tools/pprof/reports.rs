@@ -3,11 +3,12 @@
 use regex::Regex;
 use serde::Serialize;
 
-use super::graph::{edges, graph, InlineLabel, Trim};
+use super::graph::{edges, graph, Graph, InlineLabel, Node, Trim};
 use super::measurement::percentage;
 use super::options::ReportOptions;
 use super::{profile_labels, type_label, ValueFormat};
 use crate::engine::Engine;
+use crate::tables::LoadedProfile;
 use crate::tools::ToolError;
 
 /// One row of `top`.
@@ -95,18 +96,29 @@ fn report_labels(
     out
 }
 
-/// `go tool pprof -top`.
-pub async fn top(
-    engine: &Engine,
-    profile_id: u32,
+/// A report row of node `n`; `sum` is the running flat sum including it.
+fn top_row(n: &Node, fmt: &ValueFormat, total: i64, sum: i64) -> TopRow {
+    let (flat, cum) = (n.flat_value(), n.cum_value());
+    TopRow {
+        name: n.name.clone(),
+        inline: n.inline,
+        flat,
+        cum,
+        flat_fmt: fmt.format(flat),
+        flat_pct: percentage(flat, total),
+        sum_pct: percentage(sum, total),
+        cum_fmt: fmt.format(cum),
+        cum_pct: percentage(cum, total),
+    }
+}
+
+/// The report-wide unit and the header lines of a graph report.
+fn graph_header(
+    lp: &LoadedProfile,
+    g: &Graph,
     o: &ReportOptions,
-) -> Result<TopReport, ToolError> {
-    let lp = engine.profile(profile_id)?;
-    let trim = Trim {
-        enabled: true,
-        nodecount: o.nodecount,
-    };
-    let (g, _) = graph(engine, lp, o, trim, None).await?;
+    dropped: usize,
+) -> (ValueFormat, String, Vec<String>) {
     let fmt = ValueFormat::for_report(
         &g.sample_type.unit,
         g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())),
@@ -122,26 +134,31 @@ pub async fn top(
         g.total,
         g.nodes.len(),
         g.orig_count,
-        g.dropped_nodes,
+        dropped,
     );
+    (fmt, tl, header)
+}
+
+/// `go tool pprof -top`.
+pub async fn top(
+    engine: &Engine,
+    profile_id: u32,
+    o: &ReportOptions,
+) -> Result<TopReport, ToolError> {
+    let lp = engine.profile(profile_id)?;
+    let trim = Trim {
+        enabled: true,
+        nodecount: o.nodecount,
+    };
+    let (g, _) = graph(engine, lp, o, trim, None).await?;
+    let (fmt, tl, header) = graph_header(lp, &g, o, g.dropped_nodes);
     let mut sum = 0i64;
     let rows = g
         .nodes
         .iter()
         .map(|n| {
-            let (flat, cum) = (n.flat_value(), n.cum_value());
-            sum += flat;
-            TopRow {
-                name: n.name.clone(),
-                inline: n.inline,
-                flat,
-                cum,
-                flat_fmt: fmt.format(flat),
-                flat_pct: percentage(flat, g.total),
-                sum_pct: percentage(sum, g.total),
-                cum_fmt: fmt.format(cum),
-                cum_pct: percentage(cum, g.total),
-            }
+            sum += n.flat_value();
+            top_row(n, &fmt, g.total, sum)
         })
         .collect();
     Ok(TopReport {
@@ -201,25 +218,8 @@ pub async fn peek(
         nodecount: 0,
     };
     let (g, rows) = graph(engine, lp, o, trim, None).await?;
-    let fmt = ValueFormat::for_report(
-        &g.sample_type.unit,
-        g.nodes.iter().map(|n| (n.flat_value(), n.cum_value())),
-        g.total,
-    );
-    let shown: i64 = g.nodes.iter().map(|n| n.flat_value()).sum();
-    let tl = type_label(&g.sample_type, o.mean);
-    let header = report_labels(
-        profile_labels(lp, &tl, g.total, &fmt),
-        o,
-        &fmt,
-        shown,
-        g.total,
-        g.nodes.len(),
-        g.orig_count,
-        0,
-    );
-    let matched: Vec<&super::graph::Node> =
-        g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
+    let (fmt, tl, header) = graph_header(lp, &g, o, 0);
+    let matched: Vec<&Node> = g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
     if matched.is_empty() {
         return Err(ToolError::InvalidArgument(format!(
             "no matches found for regexp: {regex}"
@@ -265,20 +265,9 @@ pub async fn peek(
             .collect();
         sort(&mut callers);
         sort(&mut callees);
-        let flat = n.flat_value();
-        sum += flat;
+        sum += n.flat_value();
         entries.push(PeekEntry {
-            row: TopRow {
-                name: n.name.clone(),
-                inline: n.inline,
-                flat,
-                cum,
-                flat_fmt: fmt.format(flat),
-                flat_pct: percentage(flat, g.total),
-                sum_pct: percentage(sum, g.total),
-                cum_fmt: fmt.format(cum),
-                cum_pct: percentage(cum, g.total),
-            },
+            row: top_row(n, &fmt, g.total, sum),
             callers,
             callees,
         });
