@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use profsql::report::pprof_text;
+use profsql::tools::pprof::combine::{self, BaseMode};
 use profsql::tools::pprof::{self, Granularity, ReportOptions};
 
 /// Splits a shell command line (single and double quotes, backslash outside quotes).
@@ -64,23 +65,39 @@ fn shell_words(s: &str) -> Vec<String> {
     out
 }
 
+/// How the profile is read: bases to subtract, and whether to compact it first.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Load {
+    bases: Vec<String>,
+    diff: bool,
+    normalize: bool,
+    /// Go 1.19's pprof merged every profile it read, even a single one (pprof's
+    /// `Compact`: equal samples add up, all-zero samples go); current pprof skips that
+    /// for one profile. Only -traces shows the difference, so those compare against our
+    /// traces of the compacted profile.
+    compact: bool,
+}
+
 enum Report {
     Top(ReportOptions),
     Peek(ReportOptions, String),
+    Traces(ReportOptions),
+    Tags(ReportOptions),
 }
 
 /// Maps pprof's arguments to a report, or None when an option is not implemented here.
-fn parse(args: &[String]) -> Option<Report> {
+fn parse(args: &[String]) -> Option<(Report, Load)> {
     if let Some(at) = args.iter().position(|a| a == "-peek") {
         let rx = args.get(at + 1)?.clone();
         let mut rest: Vec<String> = vec!["-top".into()];
         rest.extend(args[..at].iter().cloned());
         rest.extend(args[at + 2..].iter().cloned());
         return match parse(&rest)? {
-            Report::Top(o) => Some(Report::Peek(o, rx)),
-            Report::Peek(..) => None,
+            (Report::Top(o), load) => Some((Report::Peek(o, rx), load)),
+            _ => None,
         };
     }
+    let mut load = Load::default();
     let mut o = ReportOptions::default();
     let mut kind = None;
     let mut i = 0;
@@ -92,6 +109,17 @@ fn parse(args: &[String]) -> Option<Report> {
         };
         match flag {
             "-top" => kind = Some("top"),
+            "-traces" => kind = Some("traces"),
+            "-tags" => kind = Some("tags"),
+            "-tagshow" => o.tagshow = value,
+            "-base" => load.bases.push(value?),
+            "-diff_base" => {
+                load.diff = true;
+                load.bases.push(value?);
+            }
+            "-normalize" => load.normalize = true,
+            "-drop_negative" => o.drop_negative = true,
+            "-taghide" => o.taghide = value,
             "-symbolize" => {}
             "-cum" => o.cum = true,
             "-mean" => o.mean = true,
@@ -118,10 +146,44 @@ fn parse(args: &[String]) -> Option<Report> {
         }
         i += 1;
     }
+    load.compact = kind == Some("traces") && load.bases.is_empty();
     match kind? {
-        "top" => Some(Report::Top(o)),
+        "top" => Some((Report::Top(o), load)),
+        "traces" => Some((Report::Traces(o), load)),
+        "tags" => Some((Report::Tags(o), load)),
         _ => None,
     }
+}
+
+/// Go 1.19's `-tags` layout, which predates upstream pprof #929: `Total` without the
+/// profile total, values as `%.1f` in the unit pprof picks for each, and percentages of
+/// the key's total rather than of the profile's. Rendered from our payload so the
+/// comparison checks every number.
+fn old_tags(r: &pprof::TagsReport) -> String {
+    use pprof::measurement::{percentage, scale};
+    let unit = &r.unit;
+    let fixed = |v: i64| {
+        let (f, u) = scale(v, &unit.sample_unit, &unit.output_unit);
+        format!("{f:.1}{u}")
+    };
+    let mut raw = String::new();
+    for k in &r.keys {
+        raw.push_str(&format!("{}:\t Total {}\n", k.key, fixed(k.total)));
+        for v in &k.values {
+            if k.total > 0 {
+                raw.push_str(&format!(
+                    " \t{} ({}):\t {}\n",
+                    fixed(v.weight),
+                    percentage(v.weight, k.total),
+                    v.value
+                ));
+            } else {
+                raw.push_str(&format!(" \t{}:\t {}\n", fixed(v.weight), v.value));
+            }
+        }
+        raw.push('\n');
+    }
+    profsql::report::tabwriter::align_right(&raw)
 }
 
 /// Our `Time: 2006-01-02 15:04:05 MST` line in Go 1.19's `Jan 2, 2006 at 3:04pm (MST)`.
@@ -149,6 +211,36 @@ fn normalise(text: &str) -> String {
         .join("\n")
 }
 
+/// Loads a reference's profile as pprof read it.
+fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
+    let mut e = common::engine();
+    let name = path.display().to_string();
+    if load.bases.is_empty() && !load.compact {
+        let id = e.load_file(path).map_err(|x| x.to_string())?;
+        return Ok((e, id));
+    }
+    let p = e.decode_file(path).map_err(|x| x.to_string())?;
+    let p = if load.compact {
+        combine::compact(&p).map_err(|x| x.to_string())?
+    } else {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let bases = load
+            .bases
+            .iter()
+            .map(|b| e.decode_file(&dir.join(b)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|x| x.to_string())?;
+        let mode = if load.diff {
+            BaseMode::Diff
+        } else {
+            BaseMode::Subtract
+        };
+        combine::with_base(vec![p], bases, mode, load.normalize).map_err(|x| x.to_string())?
+    };
+    let id = e.add_profile(name, p).map_err(|x| x.to_string())?;
+    Ok((e, id))
+}
+
 struct Outcome {
     checked: usize,
     skipped: BTreeMap<String, usize>,
@@ -163,7 +255,7 @@ fn check_manifest(dir: &Path) -> Outcome {
         failures: Vec::new(),
     };
     let rt = common::runtime();
-    let mut engines: BTreeMap<PathBuf, (profsql::Engine, u32)> = BTreeMap::new();
+    let mut engines: BTreeMap<(PathBuf, Load), (profsql::Engine, u32)> = BTreeMap::new();
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() < 6 {
@@ -173,7 +265,7 @@ fn check_manifest(dir: &Path) -> Outcome {
         let words = shell_words(command);
         // "go tool pprof ARGS FILE"
         let args = &words[3..words.len().saturating_sub(1)];
-        let Some(report) = parse(args) else {
+        let Some((report, load)) = parse(args) else {
             let key = args
                 .iter()
                 .find(|a| !a.starts_with("-symbolize"))
@@ -184,11 +276,11 @@ fn check_manifest(dir: &Path) -> Outcome {
             continue;
         };
         let path = dir.join(profile);
-        if !engines.contains_key(&path) {
-            let mut e = common::engine();
-            match e.load_file(&path) {
-                Ok(id) => {
-                    engines.insert(path.clone(), (e, id));
+        let key = (path.clone(), load.clone());
+        if !engines.contains_key(&key) {
+            match open(&path, &load) {
+                Ok(loaded) => {
+                    engines.insert(key.clone(), loaded);
                 }
                 Err(_) => {
                     // Legacy text formats are not decoded yet.
@@ -197,7 +289,7 @@ fn check_manifest(dir: &Path) -> Outcome {
                 }
             }
         }
-        let Some((engine, id)) = engines.get(&path) else {
+        let Some((engine, id)) = engines.get(&key) else {
             continue;
         };
         let got = rt.block_on(async {
@@ -208,6 +300,10 @@ fn check_manifest(dir: &Path) -> Outcome {
                 Report::Peek(o, rx) => pprof::peek(engine, *id, o, rx)
                     .await
                     .map(|r| pprof_text::peek(&r)),
+                Report::Traces(o) => pprof::traces(engine, *id, o, 0)
+                    .await
+                    .map(|r| pprof_text::traces(&r)),
+                Report::Tags(o) => pprof::tags(engine, *id, o).await.map(|r| old_tags(&r)),
             }
         });
         let want = std::fs::read_to_string(dir.join(reference)).expect("reference");

@@ -8,6 +8,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand};
 use super::CliError;
 use crate::engine::Engine;
 use crate::report::pprof_text;
+use crate::tools::pprof::combine::{self, BaseMode};
 use crate::tools::pprof::{self, Granularity, ReportOptions};
 
 #[derive(Parser, Debug)]
@@ -29,15 +30,24 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
+#[command(rename_all = "snake_case")]
 pub enum PprofCommand {
     /// Flat and cum per node (`go tool pprof -top`).
     Top(TopArgs),
     /// Callers and callees of the nodes matching a regex (`go tool pprof -peek`).
     Peek(PeekArgs),
+    /// Every sample's labels and stack (`go tool pprof -traces`).
+    #[command(alias = "traces_head")]
+    Traces(TracesArgs),
+    /// The stacks of the samples through a function (`go tool pprof -traces -focus F`).
+    FocusPaths(FocusPathsArgs),
+    /// Sample value per label key and value (`go tool pprof -tags`).
+    Tags(TagsArgs),
 }
 
 /// Options shared by the graph reports, with pprof's names.
 #[derive(ClapArgs, Debug, Clone)]
+#[command(rename_all = "snake_case")]
 pub struct Common {
     /// Profile file (gzip, zstd or raw protobuf).
     #[arg(long)]
@@ -72,6 +82,12 @@ pub struct Common {
     /// Drop samples whose labels match.
     #[arg(long, alias = "tag_ignore", allow_hyphen_values = true)]
     pub tagignore: Option<String>,
+    /// Only consider label keys matching this regex.
+    #[arg(long, alias = "tag_show", allow_hyphen_values = true)]
+    pub tagshow: Option<String>,
+    /// Ignore label keys matching this regex.
+    #[arg(long, alias = "tag_hide", allow_hyphen_values = true)]
+    pub taghide: Option<String>,
     /// Percentages relative to the filtered total.
     #[arg(long)]
     pub relative_percentages: bool,
@@ -81,6 +97,16 @@ pub struct Common {
     /// Attribute inlined frames to the function they were inlined into.
     #[arg(long)]
     pub noinlines: bool,
+    /// Subtract this profile (pprof's -base; repeatable): equal samples cancel.
+    #[arg(long)]
+    pub base: Vec<PathBuf>,
+    /// Compare against this profile (pprof's -diff_base; repeatable): percentages are of
+    /// the base's total.
+    #[arg(long)]
+    pub diff_base: Vec<PathBuf>,
+    /// Scale the profile to the base's total before subtracting.
+    #[arg(long)]
+    pub normalize: bool,
     /// Hide nodes with negative values (diffs).
     #[arg(long)]
     pub drop_negative: bool,
@@ -102,16 +128,20 @@ impl Common {
             prune_from: self.prune_from.clone(),
             tagfocus: self.tagfocus.clone(),
             tagignore: self.tagignore.clone(),
+            tagshow: self.tagshow.clone(),
+            taghide: self.taghide.clone(),
             relative_percentages: self.relative_percentages,
             granularity: Granularity::parse(&self.granularity)?,
             noinlines: self.noinlines,
             drop_negative: self.drop_negative,
+            normalize: self.normalize,
             ..ReportOptions::default()
         })
     }
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
 pub struct TopArgs {
     #[command(flatten)]
     pub common: Common,
@@ -130,6 +160,7 @@ pub struct TopArgs {
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
 pub struct PeekArgs {
     #[command(flatten)]
     pub common: Common,
@@ -138,9 +169,64 @@ pub struct PeekArgs {
     pub regex: String,
 }
 
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct TracesArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Print at most N lines of text (0 = all).
+    #[arg(long, alias = "max_lines", default_value_t = 200)]
+    pub lines: usize,
+    /// Keep at most N samples in the report (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub max_samples: usize,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct FocusPathsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Regex of the function whose paths to show (pprof's -focus).
+    #[arg(long, allow_hyphen_values = true)]
+    pub function: String,
+    /// Print at most N lines of text (0 = all).
+    #[arg(long, alias = "max_lines", default_value_t = 200)]
+    pub lines: usize,
+    /// Keep at most N samples in the report (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub max_samples: usize,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct TagsArgs {
+    #[command(flatten)]
+    pub common: Common,
+}
+
 fn load(common: &Common) -> Result<(Engine, u32), CliError> {
     let mut engine = Engine::from_env()?;
-    let id = engine.load_file(&common.profile)?;
+    let (bases, mode) = match (common.base.is_empty(), common.diff_base.is_empty()) {
+        (true, true) if !common.normalize => {
+            let id = engine.load_file(&common.profile)?;
+            return Ok((engine, id));
+        }
+        (false, false) => {
+            return Err(CliError::Usage(
+                "--base and --diff_base cannot both be given".into(),
+            ))
+        }
+        (true, _) => (&common.diff_base, BaseMode::Diff),
+        (false, _) => (&common.base, BaseMode::Subtract),
+    };
+    let source = engine.decode_file(&common.profile)?;
+    let bases = bases
+        .iter()
+        .map(|b| engine.decode_file(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = combine::with_base(vec![source], bases, mode, common.normalize)?;
+    let id = engine.add_profile(common.profile.display().to_string(), merged)?;
     Ok((engine, id))
 }
 
@@ -188,5 +274,44 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             };
             emit(&text, &r.warnings)
         }
+        Command::Pprof(PprofCommand::Traces(a)) => {
+            let o = a.common.options()?;
+            traces(&a.common, &o, a.lines, a.max_samples).await
+        }
+        Command::Pprof(PprofCommand::FocusPaths(a)) => {
+            let mut o = a.common.options()?;
+            o.focus = Some(match o.focus.take() {
+                Some(f) if !f.is_empty() => format!("{}|{f}", a.function),
+                _ => a.function.clone(),
+            });
+            traces(&a.common, &o, a.lines, a.max_samples).await
+        }
+        Command::Pprof(PprofCommand::Tags(a)) => {
+            let o = a.common.options()?;
+            let (engine, id) = load(&a.common)?;
+            let r = pprof::tags(&engine, id, &o).await?;
+            let text = if a.common.json {
+                json(&r)?
+            } else {
+                pprof_text::tags(&r)
+            };
+            emit(&text, &r.warnings)
+        }
     }
+}
+
+async fn traces(
+    common: &Common,
+    o: &ReportOptions,
+    lines: usize,
+    max_samples: usize,
+) -> Result<(), CliError> {
+    let (engine, id) = load(common)?;
+    let r = pprof::traces(&engine, id, o, max_samples).await?;
+    let text = if common.json {
+        json(&r)?
+    } else {
+        pprof_text::head(&pprof_text::traces(&r), lines)
+    };
+    emit(&text, &r.warnings)
 }

@@ -105,8 +105,13 @@ impl Engine {
 
     /// Decodes a file and adds it to every table. Returns its profile id.
     pub fn load_file(&mut self, path: &Path) -> Result<u32, EngineError> {
-        let profile = decode::decode_file(path, &self.decode_options)?;
+        let profile = self.decode_file(path)?;
         self.add_profile(path.display().to_string(), profile)
+    }
+
+    /// Decodes a file with this engine's options without adding it (to merge first).
+    pub fn decode_file(&self, path: &Path) -> Result<Profile, EngineError> {
+        Ok(decode::decode_file(path, &self.decode_options)?)
     }
 
     /// Adds an already decoded profile. Returns its profile id.

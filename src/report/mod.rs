@@ -5,6 +5,7 @@ mod atomic;
 mod format;
 pub mod parquet;
 pub mod pprof_text;
+pub mod tabwriter;
 
 pub use atomic::{write_atomically, AtomicFile};
 pub use format::{write_result, OutputFormat};

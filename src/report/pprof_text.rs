@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::tools::pprof::{PeekReport, TopReport};
+use super::tabwriter::align_right;
+use crate::tools::pprof::{PeekReport, TagsReport, TopReport, TracesReport};
 
 /// `go tool pprof -top` text.
 pub fn top(r: &TopReport) -> String {
@@ -64,5 +65,65 @@ pub fn peek(r: &PeekReport) -> String {
         }
     }
     let _ = writeln!(out, "{PEEK_SEPARATOR}");
+    out
+}
+
+const TRACES_SEPARATOR: &str =
+    "-----------+-------------------------------------------------------";
+
+/// `go tool pprof -traces` text.
+pub fn traces(r: &TracesReport) -> String {
+    let mut out = String::new();
+    for h in &r.header {
+        let _ = writeln!(out, "{h}");
+    }
+    for s in &r.samples {
+        let _ = writeln!(out, "{TRACES_SEPARATOR}");
+        for l in &s.labels {
+            let _ = writeln!(out, "{:>10}:  {}", l.key, l.value);
+        }
+        for (i, f) in s.frames.iter().enumerate() {
+            let value = if i == 0 { s.value_fmt.as_str() } else { "" };
+            let inl = if f.inline { " (inline)" } else { "" };
+            let _ = writeln!(out, "{value:>10}   {}{inl}", f.name);
+        }
+    }
+    let _ = writeln!(out, "{TRACES_SEPARATOR}");
+    out
+}
+
+/// `go tool pprof -tags` text (current upstream layout: shares of the profile total).
+pub fn tags(r: &TagsReport) -> String {
+    let mut raw = String::new();
+    for k in &r.keys {
+        if r.total > 0 {
+            let _ = writeln!(
+                raw,
+                "{}:\t Total {} of {} ({})",
+                k.key, k.total_fmt, r.total_fmt, k.pct
+            );
+        } else {
+            let _ = writeln!(raw, "{}:\t Total {} of {}", k.key, k.total_fmt, r.total_fmt);
+        }
+        for v in &k.values {
+            if r.total > 0 {
+                let _ = writeln!(raw, " \t{} ({}):\t {}", v.weight_fmt, v.pct, v.value);
+            } else {
+                let _ = writeln!(raw, " \t{}:\t {}", v.weight_fmt, v.value);
+            }
+        }
+        raw.push('\n');
+    }
+    align_right(&raw)
+}
+
+/// Keeps the first `n` lines of a text report (0 = all); says how many were cut.
+pub fn head(text: &str, n: usize) -> String {
+    let total = text.lines().count();
+    if n == 0 || total <= n {
+        return text.to_string();
+    }
+    let mut out: String = text.lines().take(n).flat_map(|l| [l, "\n"]).collect();
+    let _ = writeln!(out, "... {} more lines (--lines 0 prints all)", total - n);
     out
 }

@@ -229,7 +229,7 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
     })
 }
 
-fn col_i64(b: &RecordBatch, i: usize) -> Result<Vec<i64>, ToolError> {
+pub(crate) fn col_i64(b: &RecordBatch, i: usize) -> Result<Vec<i64>, ToolError> {
     let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Int64)
         .map_err(|e| internal("graph", e.to_string()))?;
     let a = a.as_primitive::<Int64Type>();
@@ -238,7 +238,7 @@ fn col_i64(b: &RecordBatch, i: usize) -> Result<Vec<i64>, ToolError> {
         .collect())
 }
 
-fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> {
+pub(crate) fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> {
     let a = datafusion::arrow::compute::cast(b.column(i), &DataType::UInt32)
         .map_err(|e| internal("graph", e.to_string()))?;
     let a = a.as_primitive::<UInt32Type>();
@@ -247,7 +247,7 @@ fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> {
         .collect())
 }
 
-fn col_bool(b: &RecordBatch, i: usize) -> Result<Vec<bool>, ToolError> {
+pub(crate) fn col_bool(b: &RecordBatch, i: usize) -> Result<Vec<bool>, ToolError> {
     let a = b
         .column(i)
         .as_boolean_opt()
@@ -255,7 +255,7 @@ fn col_bool(b: &RecordBatch, i: usize) -> Result<Vec<bool>, ToolError> {
     Ok((0..a.len()).map(|k| !a.is_null(k) && a.value(k)).collect())
 }
 
-fn internal(query: &'static str, detail: String) -> ToolError {
+pub(crate) fn internal(query: &'static str, detail: String) -> ToolError {
     ToolError::Internal { query, detail }
 }
 
@@ -277,12 +277,7 @@ pub fn node_names(lp: &LoadedProfile, rows: &Rows, g: Granularity) -> HashMap<u3
 }
 
 /// pprof's report total for the rows' profile and sample type.
-pub async fn total(
-    engine: &Engine,
-    rows: &Rows,
-    o: &ReportOptions,
-    base: Option<u32>,
-) -> Result<i64, ToolError> {
+pub async fn total(engine: &Engine, rows: &Rows, o: &ReportOptions) -> Result<i64, ToolError> {
     let mut udfs = Vec::new();
     let mut filters = String::new();
     if o.relative_percentages {
@@ -291,7 +286,11 @@ pub async fn total(
             filters.push_str(" AND pprof_sample_kept(sample_id)");
         }
     }
-    let pid = base.unwrap_or(rows.profile_id);
+    let pid = rows.profile_id;
+    if let Some(base) = super::labels::base_samples(&engine.profile(pid)?.profile) {
+        udfs.push(mask_udf("pprof_base_sample", base));
+        filters.push_str(" AND pprof_base_sample(sample_id)");
+    }
     let sql = TOTALS.render(&[
         ("profile_id", Param::Int(pid.into())),
         ("value", Param::Sql(rows.value.clone())),
@@ -372,12 +371,11 @@ pub async fn graph(
     lp: &LoadedProfile,
     o: &ReportOptions,
     trim: Trim,
-    base_total_from: Option<u32>,
 ) -> Result<(Graph, Rows), ToolError> {
     let rows = rows(lp, o, false)?;
     let (nodes, total) = futures::join!(
         all_nodes(engine, lp, &rows, o.granularity),
-        total(engine, &rows, o, base_total_from)
+        total(engine, &rows, o)
     );
     let mut nodes = nodes?;
     let total = total?;

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use datafusion::arrow::array::Array;
+
 use crate::decode::Profile;
 
 /// Unit per numeric label key: the first non-empty unit seen for the key; otherwise
@@ -56,4 +58,23 @@ pub fn sample_labels<'a>(
         }
     }
     (strings, numbers)
+}
+
+/// Samples labelled `pprof::base=true` (the negated base of `-diff_base`); None when there
+/// are none. pprof's report total counts only these.
+pub fn base_samples(p: &Profile) -> Option<Vec<bool>> {
+    let store = &p.samples;
+    let key = (0..p.strings.len()).find(|&i| p.strings.value(i) == super::merge::BASE_LABEL)?;
+    let mut any = false;
+    let mask: Vec<bool> = (0..store.len())
+        .map(|s| {
+            let hit = store
+                .labels(s)
+                .iter()
+                .any(|l| l.is_string() && l.key() as usize == key && p.str(l.str()) == "true");
+            any |= hit;
+            hit
+        })
+        .collect();
+    any.then_some(mask)
 }

@@ -215,3 +215,44 @@ mod tests {
         assert_eq!(percentage(5, 1000), "  0.5%");
     }
 }
+
+/// How many `to` one `from` is (`Scale(1, from, to)`); 1 for unknown units.
+pub fn scale_factor(from: &str, to: &str) -> f64 {
+    scale(1, from, to).0
+}
+
+/// pprof's `compatibleValueTypes`: type names equal up to a trailing 's', and units equal
+/// or of one family.
+fn compatible_types(a: &(String, String), b: &(String, String)) -> bool {
+    if a.0.strip_suffix('s').unwrap_or(&a.0) != b.0.strip_suffix('s').unwrap_or(&b.0) {
+        return false;
+    }
+    a.1 == b.1
+        || FAMILIES
+            .iter()
+            .any(|f| sniff(f, &a.1).is_some() && sniff(f, &b.1).is_some())
+}
+
+/// pprof's `CommonValueType`: the finest of compatible (type, unit) pairs; None for fewer
+/// than two.
+pub fn common_unit(ts: &[(String, String)]) -> Result<Option<(String, String)>, String> {
+    let Some((first, rest)) = ts.split_first() else {
+        return Ok(None);
+    };
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    let mut min = first;
+    for t in rest {
+        if !compatible_types(min, t) {
+            return Err(format!(
+                "incompatible types: {{{} {}}} {{{} {}}}",
+                min.0, min.1, t.0, t.1
+            ));
+        }
+        if scale_factor(&t.1, &min.1) < 1.0 {
+            min = t;
+        }
+    }
+    Ok(Some(min.clone()))
+}

@@ -1,16 +1,22 @@
 //! The pprof parity tools: the same numbers and text as `go tool pprof`, computed with
 //! canned SQL (`sql/pprof/`) over the engine's tables.
 
+pub mod combine;
 pub mod filters;
 pub mod graph;
 pub mod labels;
 pub mod mask;
 pub mod measurement;
+pub mod merge;
 pub mod options;
 pub mod reports;
+pub mod tags;
+pub mod traces;
 
 pub use options::{Granularity, ReportOptions};
 pub use reports::{peek, top, PeekReport, TopReport};
+pub use tags::{tags, TagsReport};
+pub use traces::{traces, TracesReport};
 
 use crate::tables::symbols::path_base;
 use crate::tables::LoadedProfile;

@@ -310,3 +310,39 @@ mod tests {
         assert!(!f.matches(&[("tenant", "t1")], &[]));
     }
 }
+
+/// pprof's `-tagshow`/`-taghide`: which label keys a report keeps.
+pub struct TagKeys {
+    show: Option<Regex>,
+    hide: Option<Regex>,
+}
+
+impl TagKeys {
+    pub fn new(o: &ReportOptions) -> Result<Self, ToolError> {
+        Ok(Self {
+            show: compile("tagshow", o.tagshow.as_deref())?,
+            hide: compile("taghide", o.taghide.as_deref())?,
+        })
+    }
+
+    pub fn keeps(&self, key: &str) -> bool {
+        self.show.as_ref().is_none_or(|r| r.is_match(key))
+            && !self.hide.as_ref().is_some_and(|r| r.is_match(key))
+    }
+
+    /// pprof's "TagShow/TagHide expression matched no samples" warnings for these keys.
+    pub fn unmatched<'a>(&self, keys: impl Iterator<Item = &'a str> + Clone) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if let Some(r) = &self.show {
+            if !keys.clone().any(|k| r.is_match(k)) {
+                out.push("TagShow");
+            }
+        }
+        if let Some(r) = &self.hide {
+            if !keys.clone().any(|k| r.is_match(k)) {
+                out.push("TagHide");
+            }
+        }
+        out
+    }
+}

@@ -40,7 +40,7 @@ pub struct TopReport {
     pub warnings: Vec<String>,
 }
 
-fn warnings(unmatched: &[&str]) -> Vec<String> {
+pub(crate) fn warnings(unmatched: &[&str]) -> Vec<String> {
     unmatched
         .iter()
         .map(|w| format!("{w} expression matched no samples"))
@@ -150,7 +150,7 @@ pub async fn top(
         enabled: true,
         nodecount: o.nodecount,
     };
-    let (g, _) = graph(engine, lp, o, trim, None).await?;
+    let (g, _) = graph(engine, lp, o, trim).await?;
     let (fmt, tl, header) = graph_header(lp, &g, o, g.dropped_nodes);
     let mut sum = 0i64;
     let rows = g
@@ -217,7 +217,7 @@ pub async fn peek(
         enabled: false,
         nodecount: 0,
     };
-    let (g, rows) = graph(engine, lp, o, trim, None).await?;
+    let (g, rows) = graph(engine, lp, o, trim).await?;
     let (fmt, tl, header) = graph_header(lp, &g, o, 0);
     let matched: Vec<&Node> = g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
     if matched.is_empty() {

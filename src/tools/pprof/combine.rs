@@ -1,0 +1,104 @@
+//! What `go tool pprof` does with several profiles before reporting: merge the sources,
+//! merge the bases, and for `-base`/`-diff_base` subtract the bases (`fetch.go`).
+
+use prost::Message;
+
+use super::merge::{compatibilize, merge, MergeError, Source};
+use crate::decode::proto::ProfileMessage;
+use crate::decode::{decode_bytes, DecodeOptions, Profile};
+use crate::tools::ToolError;
+
+/// How bases are subtracted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseMode {
+    /// `-base`: plain subtraction; equal samples cancel and the total shrinks.
+    Subtract,
+    /// `-diff_base`: base samples are labelled `pprof::base` and percentages are of the
+    /// base's total.
+    Diff,
+}
+
+fn merge_error(e: MergeError) -> ToolError {
+    ToolError::InvalidArgument(format!("cannot merge profiles: {e}"))
+}
+
+/// Decodes a message we just built (the merge's output is a profile like any other).
+fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
+    let opts = DecodeOptions {
+        max_decompressed: u64::MAX,
+    };
+    decode_bytes("<merged profile>", &msg.encode_to_vec(), &opts).map_err(|e| ToolError::Internal {
+        query: "merge",
+        detail: e.to_string(),
+    })
+}
+
+/// pprof's `Merge` plus its second pass when summing left all-zero samples.
+fn merge_gc(sources: &[Source<'_>]) -> Result<ProfileMessage, ToolError> {
+    let (msg, has_zero) = merge(sources).map_err(merge_error)?;
+    if !has_zero {
+        return Ok(msg);
+    }
+    let p = reparse(&msg)?;
+    let (msg, _) = merge(&[Source::new(&p)]).map_err(merge_error)?;
+    Ok(msg)
+}
+
+/// The CLI's merge of several profiles (`combineProfiles`): common sample types, finest
+/// units, then `Merge`.
+pub fn merge_profiles(profiles: &[&Profile]) -> Result<ProfileMessage, ToolError> {
+    let mut sources: Vec<Source<'_>> = profiles.iter().map(|p| Source::new(p)).collect();
+    compatibilize(&mut sources).map_err(merge_error)?;
+    merge_gc(&sources)
+}
+
+/// pprof's `Compact`: the profile merged with itself alone, so equal samples add up and
+/// all-zero samples go (Go 1.19's pprof did this to every profile it read).
+pub fn compact(p: &Profile) -> Result<Profile, ToolError> {
+    reparse(&merge_gc(&[Source::new(p)])?)
+}
+
+/// One profile from several: merged when there is more than one (current pprof leaves a
+/// single profile as it is).
+fn combine(mut profiles: Vec<Profile>) -> Result<Profile, ToolError> {
+    if profiles.len() == 1 {
+        return profiles
+            .pop()
+            .ok_or(ToolError::InvalidArgument("no profiles to merge".into()));
+    }
+    let refs: Vec<&Profile> = profiles.iter().collect();
+    reparse(&merge_profiles(&refs)?)
+}
+
+/// The profile a report reads: the sources merged, minus the bases if any.
+pub fn with_base(
+    sources: Vec<Profile>,
+    bases: Vec<Profile>,
+    mode: BaseMode,
+    normalize: bool,
+) -> Result<Profile, ToolError> {
+    if sources.is_empty() {
+        return Err(ToolError::InvalidArgument("no source profile".into()));
+    }
+    let p = combine(sources)?;
+    if bases.is_empty() {
+        if normalize {
+            return Err(ToolError::InvalidArgument(
+                "-normalize needs a base profile (--base or --diff_base)".into(),
+            ));
+        }
+        return Ok(p);
+    }
+    let base = combine(bases)?;
+    let mut b = Source::new(&base);
+    if mode == BaseMode::Diff {
+        b = b.mark_base();
+    }
+    let mut s = Source::new(&p);
+    if normalize {
+        s = s.normalize_to(&b).map_err(merge_error)?;
+    }
+    let mut both = vec![s, b.scale(-1.0)];
+    compatibilize(&mut both).map_err(merge_error)?;
+    reparse(&merge_gc(&both)?)
+}

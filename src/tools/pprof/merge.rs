@@ -1,0 +1,601 @@
+//! pprof's profile merge (`profile.Merge`), with the CLI's preparation steps
+//! (`CompatibilizeSampleTypes`, `measurement.ScaleProfiles`, `Normalize`, `Scale(-1)` and
+//! the `pprof::base` label of `-diff_base`). Output is a profile.proto message.
+//!
+//! Identity follows pprof exactly, because it decides which samples add up or cancel:
+//! mappings by (size rounded up to 4 KiB, offset, build id or file), functions by (start
+//! line, name, system name, file), locations by (address relative to the merged mapping,
+//! mapping, lines, folded), samples by (locations, sorted string labels, sorted numeric
+//! labels with units). Ids are renumbered 1..n in first-seen order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::decode::proto::{
+    Function, Label, Line, Location, Mapping, ProfileMessage, Sample, StringTable, ValueType,
+};
+use crate::decode::Profile;
+
+/// The label `-diff_base` puts on base samples.
+pub const BASE_LABEL: &str = "pprof::base";
+
+/// Why profiles could not be merged.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum MergeError {
+    #[error("no profiles to merge")]
+    Empty,
+    #[error("incompatible period types {0} and {1}")]
+    PeriodTypes(String, String),
+    #[error("incompatible sample types {0} and {1}")]
+    SampleTypes(String, String),
+    #[error("profiles have empty common sample type list")]
+    NoCommonSampleType,
+    #[error("{0}")]
+    Units(String),
+}
+
+/// One source of a merge and how its samples are transformed first.
+pub struct Source<'a> {
+    pub profile: &'a Profile,
+    /// Source sample type index of each output sample type.
+    remap: Vec<usize>,
+    /// Output sample types (type, unit) and period type/period after scaling.
+    types: Vec<(String, String)>,
+    period_type: (String, String),
+    period: i64,
+    default_sample_type: String,
+    /// `ScaleN` steps applied in order; each drops samples it turns all zero.
+    steps: Vec<Vec<f64>>,
+    /// Extra string label set on every sample (replacing that key's values).
+    set_label: Option<(String, String)>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(profile: &'a Profile) -> Self {
+        let n = profile.sample_types.len();
+        Self {
+            profile,
+            remap: (0..n).collect(),
+            types: (0..n)
+                .map(|i| {
+                    (
+                        profile.sample_type_name(i).to_string(),
+                        profile.sample_type_unit(i).to_string(),
+                    )
+                })
+                .collect(),
+            period_type: (
+                profile.str(profile.period_type.r#type).to_string(),
+                profile.str(profile.period_type.unit).to_string(),
+            ),
+            period: profile.period,
+            default_sample_type: profile.str(profile.default_sample_type).to_string(),
+            steps: Vec::new(),
+            set_label: None,
+        }
+    }
+
+    /// pprof's `Scale(r)`: every value times `r`, rounded.
+    pub fn scale(mut self, r: f64) -> Self {
+        self.steps.push(vec![r; self.types.len()]);
+        self
+    }
+
+    /// Marks every sample as a base sample (`-diff_base`).
+    pub fn mark_base(mut self) -> Self {
+        self.set_label = Some((BASE_LABEL.to_string(), "true".to_string()));
+        self
+    }
+
+    /// Raw signed sums per output sample type.
+    fn sums(&self) -> Vec<i64> {
+        let s = &self.profile.samples;
+        let mut out = vec![0i64; self.remap.len()];
+        for i in 0..s.len() {
+            let v = s.values(i);
+            for (o, &src) in out.iter_mut().zip(&self.remap) {
+                *o = o.wrapping_add(v.get(src).copied().unwrap_or(0));
+            }
+        }
+        out
+    }
+
+    /// This source's values of sample `i` after every step, or None when a step drops it.
+    fn values(&self, i: usize) -> Option<Vec<i64>> {
+        let raw = self.profile.samples.values(i);
+        let mut v: Vec<i64> = self
+            .remap
+            .iter()
+            .map(|&k| raw.get(k).copied().unwrap_or(0))
+            .collect();
+        for ratios in &self.steps {
+            if ratios.iter().all(|&r| r == 1.0) {
+                continue;
+            }
+            let mut keep = false;
+            for (x, &r) in v.iter_mut().zip(ratios) {
+                if r != 1.0 {
+                    *x = ((*x as f64) * r).round() as i64;
+                    keep |= *x != 0;
+                }
+            }
+            if !keep {
+                return None;
+            }
+        }
+        Some(v)
+    }
+}
+
+impl Source<'_> {
+    /// pprof's `Normalize`: scales this source so each sample type sums like `base` (run
+    /// before the base is negated). Both must have the same sample and period types.
+    pub fn normalize_to(mut self, base: &Source<'_>) -> Result<Self, MergeError> {
+        compatible(&self, base)?;
+        let (b, s) = (base.sums(), self.sums());
+        let ratios = b
+            .iter()
+            .zip(&s)
+            .map(|(&b, &s)| if s == 0 { 0.0 } else { b as f64 / s as f64 })
+            .collect();
+        self.steps.push(ratios);
+        Ok(self)
+    }
+}
+
+fn type_list(types: &[(String, String)]) -> String {
+    let items: Vec<String> = types.iter().map(|(t, u)| format!("{t}/{u}")).collect();
+    format!("[{}]", items.join(" "))
+}
+
+/// pprof's `compatible`: same period type and the same ordered sample types.
+fn compatible(a: &Source<'_>, b: &Source<'_>) -> Result<(), MergeError> {
+    if a.period_type != b.period_type {
+        return Err(MergeError::PeriodTypes(
+            format!("{}/{}", a.period_type.0, a.period_type.1),
+            format!("{}/{}", b.period_type.0, b.period_type.1),
+        ));
+    }
+    if a.types != b.types {
+        return Err(MergeError::SampleTypes(
+            type_list(&a.types),
+            type_list(&b.types),
+        ));
+    }
+    Ok(())
+}
+
+/// The CLI's leniency before merging (pprof's `combineProfiles`): keep the sample types
+/// every profile has (in the first profile's order), then convert each sample type and
+/// the period to the finest unit any profile uses.
+pub fn compatibilize(sources: &mut [Source<'_>]) -> Result<(), MergeError> {
+    let Some(first) = sources.first() else {
+        return Ok(());
+    };
+    let common: Vec<String> = first
+        .types
+        .iter()
+        .map(|t| t.0.clone())
+        .filter(|t| sources.iter().all(|s| s.types.iter().any(|u| &u.0 == t)))
+        .collect();
+    if common.is_empty() {
+        return Err(MergeError::NoCommonSampleType);
+    }
+    for s in sources.iter_mut() {
+        let idx: Vec<usize> = common
+            .iter()
+            .filter_map(|t| s.types.iter().position(|u| &u.0 == t))
+            .collect();
+        if idx.len() == s.types.len() && idx.iter().enumerate().all(|(i, &k)| i == k) {
+            continue;
+        }
+        if !common.contains(&s.default_sample_type) {
+            s.default_sample_type = common[0].clone();
+        }
+        s.remap = idx.iter().map(|&k| s.remap[k]).collect();
+        s.types = idx.iter().map(|&k| s.types[k].clone()).collect();
+    }
+    scale_units(sources)
+}
+
+/// pprof's `measurement.ScaleProfiles`.
+fn scale_units(sources: &mut [Source<'_>]) -> Result<(), MergeError> {
+    use super::measurement::{common_unit, scale_factor};
+    if sources.len() < 2 {
+        return Ok(());
+    }
+    let periods: Vec<(String, String)> = sources
+        .iter()
+        .map(|s| s.period_type.clone())
+        .filter(|p| !(p.0.is_empty() && p.1.is_empty()))
+        .collect();
+    let period =
+        common_unit(&periods).map_err(|e| MergeError::Units(format!("period type: {e}")))?;
+    let n = sources[0].types.len();
+    if let Some(s) = sources.iter().find(|s| s.types.len() != n) {
+        return Err(MergeError::Units(format!(
+            "inconsistent samples type count: {n} != {}",
+            s.types.len()
+        )));
+    }
+    let mut finest = Vec::with_capacity(n);
+    for i in 0..n {
+        let ts: Vec<(String, String)> = sources.iter().map(|s| s.types[i].clone()).collect();
+        finest.push(common_unit(&ts).map_err(|e| MergeError::Units(format!("sample types: {e}")))?);
+    }
+    for s in sources.iter_mut() {
+        if let Some(p) = &period {
+            if !(s.period_type.0.is_empty() && s.period_type.1.is_empty()) {
+                let f = scale_factor(&s.period_type.1, &p.1);
+                s.period = (s.period as f64 * f) as i64;
+                s.period_type.1 = p.1.clone();
+            }
+        }
+        let mut ratios = vec![1.0; n];
+        for (i, t) in finest.iter().enumerate() {
+            if let Some(t) = t {
+                ratios[i] = scale_factor(&s.types[i].1, &t.1);
+                s.types[i].1 = t.1.clone();
+            }
+        }
+        s.steps.push(ratios);
+    }
+    Ok(())
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct MappingKey {
+    size: u64,
+    offset: u64,
+    build_id_or_file: String,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct LocationKey {
+    addr: u64,
+    mapping_id: u64,
+    lines: String,
+    is_folded: bool,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct FunctionKey {
+    start_line: i64,
+    name: String,
+    system_name: String,
+    filename: String,
+}
+
+/// String labels by key (values in order) and numeric labels by key (values, units).
+type Labels = (
+    BTreeMap<String, Vec<String>>,
+    BTreeMap<String, (Vec<i64>, Vec<String>)>,
+);
+
+#[derive(Hash, PartialEq, Eq)]
+struct SampleKey {
+    locations: Vec<u64>,
+    strings: Vec<(String, Vec<String>)>,
+    numbers: Vec<(String, Vec<i64>, Vec<String>)>,
+}
+
+struct Merger {
+    strings: StringTable,
+    out: ProfileMessage,
+    mappings: HashMap<MappingKey, usize>,
+    functions: HashMap<FunctionKey, u64>,
+    locations: HashMap<LocationKey, u64>,
+    samples: HashMap<SampleKey, usize>,
+}
+
+/// Per-source memo tables (pprof clears them for each source).
+struct SourceMemo {
+    mappings: Vec<Option<(usize, i64)>>,
+    functions: Vec<Option<u64>>,
+    locations: Vec<Option<u64>>,
+}
+
+impl Merger {
+    fn map_mapping(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> (usize, i64) {
+        if let Some(m) = memo.mappings[index] {
+            return m;
+        }
+        let src = &p.mappings[index];
+        let size = src.memory_limit.wrapping_sub(src.memory_start);
+        let size = size.wrapping_add(0xfff);
+        let size = size - size % 0x1000;
+        let build_id = p.str_i64(src.build_id);
+        let file = p.str_i64(src.filename);
+        let key = MappingKey {
+            size,
+            offset: src.file_offset,
+            build_id_or_file: if !build_id.is_empty() { build_id } else { file }.to_string(),
+        };
+        let got = if let Some(&m) = self.mappings.get(&key) {
+            let start = self.out.mapping[m].memory_start;
+            (m, (start as i64).wrapping_sub(src.memory_start as i64))
+        } else {
+            let m = self.out.mapping.len();
+            self.out.mapping.push(Mapping {
+                id: m as u64 + 1,
+                filename: self.strings.add(file),
+                build_id: self.strings.add(build_id),
+                ..src.clone()
+            });
+            self.mappings.insert(key, m);
+            (m, 0)
+        };
+        memo.mappings[index] = Some(got);
+        got
+    }
+
+    fn map_function(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
+        if let Some(f) = memo.functions[index] {
+            return f;
+        }
+        let src = &p.functions[index];
+        let key = FunctionKey {
+            start_line: src.start_line,
+            name: p.str_i64(src.name).to_string(),
+            system_name: p.str_i64(src.system_name).to_string(),
+            filename: p.str_i64(src.filename).to_string(),
+        };
+        let id = match self.functions.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.out.function.len() as u64 + 1;
+                self.out.function.push(Function {
+                    id,
+                    name: self.strings.add(&key.name),
+                    system_name: self.strings.add(&key.system_name),
+                    filename: self.strings.add(&key.filename),
+                    start_line: key.start_line,
+                });
+                self.functions.insert(key, id);
+                id
+            }
+        };
+        memo.functions[index] = Some(id);
+        id
+    }
+
+    fn map_location(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
+        if let Some(l) = memo.locations[index] {
+            return l;
+        }
+        let src = p.locations[index];
+        let mapping = p
+            .mapping_index
+            .get(src.mapping_id)
+            .filter(|_| src.mapping_id != 0)
+            .map(|m| self.map_mapping(p, memo, m as usize));
+        let address = match mapping {
+            Some((_, offset)) => (src.address as i64).wrapping_add(offset) as u64,
+            None => src.address,
+        };
+        let mut lines = Vec::new();
+        for l in p.lines_of(&src) {
+            let function_id = p
+                .function_index
+                .get(l.function_id)
+                .filter(|_| l.function_id != 0)
+                .map_or(0, |f| self.map_function(p, memo, f as usize));
+            lines.push(Line {
+                function_id,
+                line: l.line,
+                column: l.column,
+            });
+        }
+        // pprof sizes this array len*3 but indexes it i*2..i*2+2, so a line's column is
+        // overwritten by the next line's function: reproduce it, it decides identity.
+        let mut parts = vec![String::new(); lines.len() * 3];
+        for (i, l) in lines.iter().enumerate() {
+            if l.function_id != 0 {
+                parts[i * 2] = format!("{:x}", l.function_id);
+            }
+            parts[i * 2 + 1] = go_hex(l.line);
+            parts[i * 2 + 2] = go_hex(l.column);
+        }
+        let (mapping_id, rel) = match mapping {
+            Some((m, _)) => (
+                m as u64 + 1,
+                address.wrapping_sub(self.out.mapping[m].memory_start),
+            ),
+            None => (0, address),
+        };
+        let key = LocationKey {
+            addr: rel,
+            mapping_id,
+            lines: parts.join("|"),
+            is_folded: src.is_folded,
+        };
+        let id = match self.locations.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.out.location.len() as u64 + 1;
+                self.out.location.push(Location {
+                    id,
+                    mapping_id,
+                    address,
+                    line: lines,
+                    is_folded: src.is_folded,
+                });
+                self.locations.insert(key, id);
+                id
+            }
+        };
+        memo.locations[index] = Some(id);
+        id
+    }
+
+    fn map_sample(&mut self, src: &Source<'_>, memo: &mut SourceMemo, i: usize, values: Vec<i64>) {
+        let p = src.profile;
+        let store = &p.samples;
+        let locations: Vec<u64> = store
+            .locations(i)
+            .iter()
+            .map(|&l| self.map_location(p, memo, l as usize))
+            .collect();
+        let (mut strs, mut nums): Labels = Default::default();
+        for l in store.labels(i) {
+            let key = p.str(l.key()).to_string();
+            if l.is_string() {
+                strs.entry(key)
+                    .or_default()
+                    .push(p.str(l.str()).to_string());
+            } else if let Some((num, unit)) = store.label_number(l) {
+                let e = nums.entry(key).or_default();
+                e.0.push(num);
+                e.1.push(p.str(unit).to_string());
+            }
+        }
+        if let Some((k, v)) = &src.set_label {
+            strs.insert(k.clone(), vec![v.clone()]);
+        }
+        let key = SampleKey {
+            locations: locations.clone(),
+            strings: strs.into_iter().collect(),
+            numbers: nums
+                .into_iter()
+                .map(|(k, (v, u))| {
+                    // A key without any unit has no unit list (pprof's NumUnit).
+                    let u = if u.iter().all(String::is_empty) {
+                        Vec::new()
+                    } else {
+                        u
+                    };
+                    (k, v, u)
+                })
+                .collect(),
+        };
+        if let Some(&s) = self.samples.get(&key) {
+            for (a, b) in self.out.sample[s].value.iter_mut().zip(&values) {
+                *a = a.wrapping_add(*b);
+            }
+            return;
+        }
+        let mut label = Vec::new();
+        for (k, vs) in &key.strings {
+            let kx = self.strings.add(k);
+            for v in vs {
+                label.push(Label {
+                    key: kx,
+                    str: self.strings.add(v),
+                    ..Label::default()
+                });
+            }
+        }
+        for (k, vs, us) in &key.numbers {
+            let kx = self.strings.add(k);
+            for (j, &v) in vs.iter().enumerate() {
+                let unit = us.get(j).map_or(0, |u| self.strings.add(u));
+                label.push(Label {
+                    key: kx,
+                    num: v,
+                    num_unit: unit,
+                    ..Label::default()
+                });
+            }
+        }
+        self.samples.insert(key, self.out.sample.len());
+        self.out.sample.push(Sample {
+            location_id: locations,
+            value: values,
+            label,
+        });
+    }
+}
+
+/// Go's `strconv.FormatInt(v, 16)`.
+fn go_hex(v: i64) -> String {
+    if v < 0 {
+        format!("-{:x}", v.unsigned_abs())
+    } else {
+        format!("{v:x}")
+    }
+}
+
+/// pprof's `Merge`. The caller re-merges the result once more when it reports all-zero
+/// samples (pprof does the same to drop what they referenced).
+pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeError> {
+    let first = sources.first().ok_or(MergeError::Empty)?;
+    for s in &sources[1..] {
+        compatible(first, s)?;
+    }
+    let mut m = Merger {
+        strings: StringTable::default(),
+        out: ProfileMessage::default(),
+        mappings: HashMap::new(),
+        functions: HashMap::new(),
+        locations: HashMap::new(),
+        samples: HashMap::new(),
+    };
+    // Header (pprof's combineHeaders).
+    let (mut time, mut duration, mut period) = (0i64, 0i64, 0i64);
+    let mut comments: Vec<String> = Vec::new();
+    let (mut default_type, mut doc) = (String::new(), String::new());
+    for s in sources {
+        let p = s.profile;
+        if time == 0 || p.time_nanos < time {
+            time = p.time_nanos;
+        }
+        duration = duration.wrapping_add(p.duration_nanos);
+        if period == 0 || period < s.period {
+            period = s.period;
+        }
+        for &c in &p.comments {
+            let c = p.str(c);
+            if !comments.iter().any(|x| x == c) {
+                comments.push(c.to_string());
+            }
+        }
+        if default_type.is_empty() {
+            default_type = s.default_sample_type.clone();
+        }
+        if doc.is_empty() {
+            doc = p.str(p.doc_url).to_string();
+        }
+    }
+    let fp = first.profile;
+    m.out.sample_type = first
+        .types
+        .iter()
+        .map(|(t, u)| ValueType {
+            r#type: m.strings.add(t),
+            unit: m.strings.add(u),
+        })
+        .collect();
+    m.out.drop_frames = m.strings.add(fp.str(fp.drop_frames));
+    m.out.keep_frames = m.strings.add(fp.str(fp.keep_frames));
+    m.out.time_nanos = time;
+    m.out.duration_nanos = duration;
+    m.out.period_type = Some(ValueType {
+        r#type: m.strings.add(&first.period_type.0),
+        unit: m.strings.add(&first.period_type.1),
+    });
+    m.out.period = period;
+    m.out.comment = comments.iter().map(|c| m.strings.add(c)).collect();
+    m.out.default_sample_type = m.strings.add(&default_type);
+    m.out.doc_url = m.strings.add(&doc);
+
+    for s in sources {
+        let p = s.profile;
+        let mut memo = SourceMemo {
+            mappings: vec![None; p.mappings.len()],
+            functions: vec![None; p.functions.len()],
+            locations: vec![None; p.locations.len()],
+        };
+        if m.out.mapping.is_empty() && !p.mappings.is_empty() {
+            m.map_mapping(p, &mut memo, 0);
+        }
+        for i in 0..p.samples.len() {
+            let Some(values) = s.values(i) else { continue };
+            if values.iter().all(|&v| v == 0) {
+                continue;
+            }
+            m.map_sample(s, &mut memo, i, values);
+        }
+    }
+    let has_zero = m.out.sample.iter().any(|s| s.value.iter().all(|&v| v == 0));
+    m.out.string_table = m.strings.into_vec();
+    Ok((m.out, has_zero))
+}
