@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use profsql::report::pprof_text;
 use profsql::tools::pprof::combine::{self, BaseMode};
-use profsql::tools::pprof::{self, Granularity, ReportOptions};
+use profsql::tools::pprof::{self, Granularity, ReportOptions, SourceOptions};
 
 /// Splits a shell command line (single and double quotes, backslash outside quotes).
 fn shell_words(s: &str) -> Vec<String> {
@@ -83,6 +83,7 @@ enum Report {
     Peek(ReportOptions, String),
     Traces(ReportOptions),
     Tags(ReportOptions),
+    List(ReportOptions, String, SourceOptions),
 }
 
 /// Maps pprof's arguments to a report, or None when an option is not implemented here.
@@ -94,6 +95,22 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
         rest.extend(args[at + 2..].iter().cloned());
         return match parse(&rest)? {
             (Report::Top(o), load) => Some((Report::Peek(o, rx), load)),
+            _ => None,
+        };
+    }
+    if let Some(at) = args.iter().position(|a| a == "-list") {
+        let rx = args.get(at + 1)?.clone();
+        let mut src = SourceOptions::default();
+        let mut rest: Vec<String> = vec!["-top".into()];
+        for a in args[..at].iter().chain(&args[at + 2..]) {
+            match a.split_once('=') {
+                Some(("-source_path", v)) => src.source_path.push(v.to_string()),
+                Some(("-trim_path", v)) => src.trim_path = v.to_string(),
+                _ => rest.push(a.clone()),
+            }
+        }
+        return match parse(&rest)? {
+            (Report::Top(o), load) => Some((Report::List(o, rx, src), load)),
             _ => None,
         };
     }
@@ -304,9 +321,35 @@ fn check_manifest(dir: &Path) -> Outcome {
                     .await
                     .map(|r| pprof_text::traces(&r)),
                 Report::Tags(o) => pprof::tags(engine, *id, o).await.map(|r| old_tags(&r)),
+                Report::List(o, rx, src) => {
+                    // pprof searched the profile's folder (its working directory) when no
+                    // source_path was given; the references name it <FIXTURES>.
+                    let mut src = src.clone();
+                    let cwd = path
+                        .parent()
+                        .unwrap_or(Path::new("."))
+                        .display()
+                        .to_string();
+                    if src.source_path.is_empty() {
+                        src.source_path.push(cwd.clone());
+                    }
+                    pprof::list(engine, *id, o, rx, &src)
+                        .await
+                        .map(|r| pprof_text::list(&r).replace(&cwd, "<FIXTURES>"))
+                }
             }
         });
         let want = std::fs::read_to_string(dir.join(reference)).expect("reference");
+        if let (Report::List(..), Ok(g)) = (&report, &got) {
+            // The reference shows source this machine does not have (e.g. no Go 1.19
+            // GOROOT): nothing to compare the lines with.
+            if g.contains(" Error: ") && !want.contains(" Error: ") {
+                *out.skipped
+                    .entry("-list (source not installed)".into())
+                    .or_default() += 1;
+                continue;
+            }
+        }
         out.checked += 1;
         match got {
             Ok(got) => {

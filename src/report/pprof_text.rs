@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::tabwriter::align_right;
-use crate::tools::pprof::{PeekReport, TagsReport, TopReport, TracesReport};
+use crate::tools::pprof::{ListReport, PeekReport, TagsReport, TopReport, TracesReport};
 
 /// `go tool pprof -top` text.
 pub fn top(r: &TopReport) -> String {
@@ -125,5 +125,39 @@ pub fn head(text: &str, n: usize) -> String {
     }
     let mut out: String = text.lines().take(n).flat_map(|l| [l, "\n"]).collect();
     let _ = writeln!(out, "... {} more lines (--lines 0 prints all)", total - n);
+    out
+}
+
+/// `go tool pprof -list` text.
+pub fn list(r: &ListReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Total: {}", r.total_fmt);
+    for rt in &r.routines {
+        if rt.file.is_empty() {
+            let _ = writeln!(out, "No source information for {}", rt.function);
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "ROUTINE ======================== {} in {}",
+            rt.function, rt.file
+        );
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10} (flat, cum) {} of Total",
+            rt.flat_fmt, rt.cum_fmt, rt.cum_pct
+        );
+        if let Some(e) = &rt.error {
+            let _ = writeln!(out, " Error: {e}");
+            continue;
+        }
+        for l in &rt.lines {
+            let _ = writeln!(
+                out,
+                "{:>10} {:>10} {:>6}:{}",
+                l.flat_fmt, l.cum_fmt, l.line, l.text
+            );
+        }
+    }
     out
 }

@@ -5,6 +5,7 @@ pub mod combine;
 pub mod filters;
 pub mod graph;
 pub mod labels;
+pub mod list;
 pub mod mask;
 pub mod measurement;
 pub mod merge;
@@ -13,6 +14,7 @@ pub mod reports;
 pub mod tags;
 pub mod traces;
 
+pub use list::{list, ListReport, SourceOptions};
 pub use options::{Granularity, ReportOptions};
 pub use reports::{peek, top, PeekReport, TopReport};
 pub use tags::{tags, TagsReport};
