@@ -451,6 +451,9 @@ for P in "${profiles[@]}"; do
       ref base.top -top "-base=$B"
       ref normalize -top -normalize "-base=$B"
       ref drop_negative -top -drop_negative "-diff_base=$B"
+      # Two sources: pprof merges them (profile.Merge) before reporting.
+      ref merge.top -top "$B"
+      ref merge.traces -traces "$B"
     fi
   done
 
@@ -584,6 +587,7 @@ of this table.
 | \`A.base.top.txt\` | \`-top -base=B A\` |
 | \`A.normalize.txt\` | \`-top -normalize -base=B A\` |
 | \`A.drop_negative.txt\` | \`-top -drop_negative -diff_base=B A\` |
+| \`A.merge.top.txt\`, \`A.merge.traces.txt\` | \`-top B A\` and \`-traces B A\`: pprof merges the two profiles first, so these check merge identity (which samples add up) and order |
 | \`P.sample_types\` | the sample types \`type/unit\`, one a line in profile order, then \`default=<type>\`: the type marked \`[dflt]\` in \`-raw\`, else the last one (pprof's rule; runtime/pprof marks a default only in the allocs profile) |
 | \`P.exact.T.tsv\` | for each sample type \`T\`: \`name<TAB>flat<TAB>cum\` (no header) for every function row of \`go tool pprof -top -nodecount=0 -nodefraction=0 -edgefraction=0 -sample_index=T -unit=U P\`, in pprof's row order, values as plain integers in the type's own unit. \`U\` is \`ns\` for nanoseconds, \`B\` for bytes, and \`-unit\` is not passed for counts. The unit suffix and a trailing \` (inline)\` / \` (partial-inline)\` on names are removed. |
 | \`P.total.T\` | the report total for type \`T\`: \`Z\` from that run's \`Showing nodes accounting for X, Y% of Z total\`, an integer in the type's unit |

@@ -68,6 +68,8 @@ fn shell_words(s: &str) -> Vec<String> {
 /// How the profile is read: bases to subtract, and whether to compact it first.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Load {
+    /// Other profiles on the command line, merged before the profile in that order.
+    sources: Vec<String>,
     bases: Vec<String>,
     diff: bool,
     normalize: bool,
@@ -135,6 +137,7 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
                 load.bases.push(value?);
             }
             "-normalize" => load.normalize = true,
+            f if !f.starts_with('-') => load.sources.push(a.to_string()),
             "-drop_negative" => o.drop_negative = true,
             "-taghide" => o.taghide = value,
             "-symbolize" => {}
@@ -232,15 +235,24 @@ fn normalise(text: &str) -> String {
 fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
     let mut e = common::engine();
     let name = path.display().to_string();
-    if load.bases.is_empty() && !load.compact {
+    if load.bases.is_empty() && load.sources.is_empty() && !load.compact {
         let id = e.load_file(path).map_err(|x| x.to_string())?;
         return Ok((e, id));
     }
+    let dir = path.parent().unwrap_or(Path::new("."));
     let p = e.decode_file(path).map_err(|x| x.to_string())?;
-    let p = if load.compact {
+    let p = if !load.sources.is_empty() {
+        let mut all = load
+            .sources
+            .iter()
+            .map(|s| e.decode_file(&dir.join(s)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|x| x.to_string())?;
+        all.push(p);
+        combine::with_base(all, vec![], BaseMode::Subtract, false).map_err(|x| x.to_string())?
+    } else if load.compact {
         combine::compact(&p).map_err(|x| x.to_string())?
     } else {
-        let dir = path.parent().unwrap_or(Path::new("."));
         let bases = load
             .bases
             .iter()

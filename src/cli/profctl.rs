@@ -1,15 +1,15 @@
 //! `profctl`: the tools as subcommands, pprof's text by default, `--json` for the payload.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
 use super::CliError;
 use crate::engine::Engine;
-use crate::report::pprof_text;
+use crate::report::{pprof_text, write_atomically};
 use crate::tools::pprof::combine::{self, BaseMode};
-use crate::tools::pprof::{self, Granularity, ReportOptions};
+use crate::tools::pprof::{self, Granularity, ReportOptions, SourceOptions};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,6 +36,8 @@ pub enum PprofCommand {
     Top(TopArgs),
     /// Callers and callees of the nodes matching a regex (`go tool pprof -peek`).
     Peek(PeekArgs),
+    /// Annotated source of the functions matching a regex (`go tool pprof -list`).
+    List(ListArgs),
     /// Every sample's labels and stack (`go tool pprof -traces`).
     #[command(alias = "traces_head")]
     Traces(TracesArgs),
@@ -43,15 +45,18 @@ pub enum PprofCommand {
     FocusPaths(FocusPathsArgs),
     /// Sample value per label key and value (`go tool pprof -tags`).
     Tags(TagsArgs),
+    /// Sample types, totals, header and label keys of a profile.
+    Meta(MetaArgs),
+    /// Merge profiles into one gzipped profile (`go tool pprof -proto P1 P2 ...`).
+    Merge(MergeArgs),
+    /// Per-function change between two profiles, in any unit, plus pprof's -diff_base top.
+    DiffTop(DiffTopArgs),
 }
 
-/// Options shared by the graph reports, with pprof's names.
+/// Report options shared by the tools, with pprof's names.
 #[derive(ClapArgs, Debug, Clone)]
 #[command(rename_all = "snake_case")]
-pub struct Common {
-    /// Profile file (gzip, zstd or raw protobuf).
-    #[arg(long)]
-    pub profile: PathBuf,
+pub struct Opts {
     /// Sample type name or index (default: pprof's rule).
     #[arg(long)]
     pub sample_index: Option<String>,
@@ -91,22 +96,12 @@ pub struct Common {
     /// Percentages relative to the filtered total.
     #[arg(long)]
     pub relative_percentages: bool,
-    /// Node granularity.
+    /// Node granularity: functions, filefunctions, files, lines or addresses.
     #[arg(long, default_value = "functions")]
     pub granularity: String,
     /// Attribute inlined frames to the function they were inlined into.
     #[arg(long)]
     pub noinlines: bool,
-    /// Subtract this profile (pprof's -base; repeatable): equal samples cancel.
-    #[arg(long)]
-    pub base: Vec<PathBuf>,
-    /// Compare against this profile (pprof's -diff_base; repeatable): percentages are of
-    /// the base's total.
-    #[arg(long)]
-    pub diff_base: Vec<PathBuf>,
-    /// Scale the profile to the base's total before subtracting.
-    #[arg(long)]
-    pub normalize: bool,
     /// Hide nodes with negative values (diffs).
     #[arg(long)]
     pub drop_negative: bool,
@@ -115,7 +110,7 @@ pub struct Common {
     pub json: bool,
 }
 
-impl Common {
+impl Opts {
     fn options(&self) -> Result<ReportOptions, CliError> {
         Ok(ReportOptions {
             sample_index: self.sample_index.clone(),
@@ -134,9 +129,37 @@ impl Common {
             granularity: Granularity::parse(&self.granularity)?,
             noinlines: self.noinlines,
             drop_negative: self.drop_negative,
-            normalize: self.normalize,
             ..ReportOptions::default()
         })
+    }
+}
+
+/// The profile a report reads, optionally compared with bases.
+#[derive(ClapArgs, Debug, Clone)]
+#[command(rename_all = "snake_case")]
+pub struct Common {
+    /// Profile file (gzip, zstd or raw protobuf).
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// Subtract this profile (pprof's -base; repeatable): equal samples cancel.
+    #[arg(long)]
+    pub base: Vec<PathBuf>,
+    /// Compare against this profile (pprof's -diff_base; repeatable): percentages are of
+    /// the base's total.
+    #[arg(long)]
+    pub diff_base: Vec<PathBuf>,
+    /// Scale the profile to the base's total before subtracting.
+    #[arg(long)]
+    pub normalize: bool,
+    #[command(flatten)]
+    pub opts: Opts,
+}
+
+impl Common {
+    fn options(&self) -> Result<ReportOptions, CliError> {
+        let mut o = self.opts.options()?;
+        o.normalize = self.normalize;
+        Ok(o)
     }
 }
 
@@ -167,6 +190,25 @@ pub struct PeekArgs {
     /// Regex matched against node names.
     #[arg(long, allow_hyphen_values = true)]
     pub regex: String,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Regex matched against function names.
+    #[arg(long, allow_hyphen_values = true)]
+    pub function: String,
+    /// Repository root searched for sources first.
+    #[arg(long)]
+    pub repo_root: Option<String>,
+    /// Prefix removed from the paths recorded in the profile (':'-separated list).
+    #[arg(long, default_value = "")]
+    pub trim_path: String,
+    /// Directory searched for sources (repeatable; default: the working directory).
+    #[arg(long)]
+    pub source_path: Vec<String>,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -203,6 +245,50 @@ pub struct FocusPathsArgs {
 pub struct TagsArgs {
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct MetaArgs {
+    /// Profile file.
+    #[arg(long)]
+    pub profile: PathBuf,
+    /// Print the structured payload as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct MergeArgs {
+    /// Output file (gzipped profile.proto); written atomically.
+    #[arg(long, alias = "output_path")]
+    pub out: PathBuf,
+    /// Profiles to merge (at least two).
+    #[arg(required = true, num_args = 2..)]
+    pub profiles: Vec<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(rename_all = "snake_case")]
+pub struct DiffTopArgs {
+    /// The earlier profile.
+    #[arg(long)]
+    pub before: PathBuf,
+    /// The later profile.
+    #[arg(long)]
+    pub after: PathBuf,
+    /// Compare cum instead of flat.
+    #[arg(long)]
+    pub cum: bool,
+    /// Show at most N functions (0 = all).
+    #[arg(long, default_value_t = 0)]
+    pub nodecount: usize,
+    #[command(flatten)]
+    pub opts: Opts,
 }
 
 fn load(common: &Common) -> Result<(Engine, u32), CliError> {
@@ -246,9 +332,23 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
         .map_err(|e| CliError::Usage(format!("json: {e}")))
 }
 
+/// Text or JSON of a report.
+fn render<T: serde::Serialize>(
+    as_json: bool,
+    r: &T,
+    text: impl FnOnce(&T) -> String,
+) -> Result<String, CliError> {
+    if as_json {
+        json(r)
+    } else {
+        Ok(text(r))
+    }
+}
+
 pub async fn run(args: Args) -> Result<(), CliError> {
-    match args.command {
-        Command::Pprof(PprofCommand::Top(a)) => {
+    let Command::Pprof(cmd) = args.command;
+    match cmd {
+        PprofCommand::Top(a) => {
             let mut o = a.common.options()?;
             o.cum = a.cum;
             o.nodecount = a.nodecount;
@@ -256,29 +356,39 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             o.edgefraction = a.edgefraction;
             let (engine, id) = load(&a.common)?;
             let r = pprof::top(&engine, id, &o).await?;
-            let text = if a.common.json {
-                json(&r)?
-            } else {
-                pprof_text::top(&r)
-            };
-            emit(&text, &r.warnings)
+            emit(
+                &render(a.common.opts.json, &r, pprof_text::top)?,
+                &r.warnings,
+            )
         }
-        Command::Pprof(PprofCommand::Peek(a)) => {
+        PprofCommand::Peek(a) => {
             let o = a.common.options()?;
             let (engine, id) = load(&a.common)?;
             let r = pprof::peek(&engine, id, &o, &a.regex).await?;
-            let text = if a.common.json {
-                json(&r)?
-            } else {
-                pprof_text::peek(&r)
-            };
-            emit(&text, &r.warnings)
+            emit(
+                &render(a.common.opts.json, &r, pprof_text::peek)?,
+                &r.warnings,
+            )
         }
-        Command::Pprof(PprofCommand::Traces(a)) => {
+        PprofCommand::List(a) => {
+            let o = a.common.options()?;
+            let mut src = SourceOptions {
+                source_path: a.repo_root.iter().cloned().collect(),
+                trim_path: a.trim_path.clone(),
+            };
+            src.source_path.extend(a.source_path.iter().cloned());
+            let (engine, id) = load(&a.common)?;
+            let r = pprof::list(&engine, id, &o, &a.function, &src).await?;
+            emit(
+                &render(a.common.opts.json, &r, pprof_text::list)?,
+                &r.warnings,
+            )
+        }
+        PprofCommand::Traces(a) => {
             let o = a.common.options()?;
             traces(&a.common, &o, a.lines, a.max_samples).await
         }
-        Command::Pprof(PprofCommand::FocusPaths(a)) => {
+        PprofCommand::FocusPaths(a) => {
             let mut o = a.common.options()?;
             o.focus = Some(match o.focus.take() {
                 Some(f) if !f.is_empty() => format!("{}|{f}", a.function),
@@ -286,18 +396,68 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             });
             traces(&a.common, &o, a.lines, a.max_samples).await
         }
-        Command::Pprof(PprofCommand::Tags(a)) => {
+        PprofCommand::Tags(a) => {
             let o = a.common.options()?;
             let (engine, id) = load(&a.common)?;
             let r = pprof::tags(&engine, id, &o).await?;
-            let text = if a.common.json {
-                json(&r)?
-            } else {
-                pprof_text::tags(&r)
-            };
-            emit(&text, &r.warnings)
+            emit(
+                &render(a.common.opts.json, &r, pprof_text::tags)?,
+                &r.warnings,
+            )
+        }
+        PprofCommand::Meta(a) => {
+            let mut engine = Engine::from_env()?;
+            let id = engine.load_file(&a.profile)?;
+            let r = pprof::meta::meta(&engine, id).await?;
+            emit(&render(a.json, &r, pprof_text::meta)?, &[])
+        }
+        PprofCommand::Merge(a) => merge(&a),
+        PprofCommand::DiffTop(a) => {
+            let mut o = a.opts.options()?;
+            o.cum = a.cum;
+            o.nodecount = a.nodecount;
+            let mut engine = Engine::from_env()?;
+            let before = engine.decode_file(&a.before)?;
+            let after = engine.decode_file(&a.after)?;
+            let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)?;
+            let b = engine.add_profile(a.before.display().to_string(), before)?;
+            let af = engine.add_profile(a.after.display().to_string(), after)?;
+            let d = engine.add_profile(
+                format!("{} - {}", a.after.display(), a.before.display()),
+                diff,
+            )?;
+            let r = pprof::diff_top::diff_top(&engine, b, af, d, &o).await?;
+            emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)
         }
     }
+}
+
+fn merge(a: &MergeArgs) -> Result<(), CliError> {
+    let engine = Engine::from_env()?;
+    let profiles = a
+        .profiles
+        .iter()
+        .map(|p| engine.decode_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&crate::decode::Profile> = profiles.iter().collect();
+    let (bytes, r) = pprof::merge_files::merge(&refs)?;
+    write_atomically(&a.out, |f| Ok(f.write_all(&bytes)?))?;
+    let message = format!("Merged {} profiles into {}", r.input_count, display(&a.out));
+    let text = if a.json {
+        json(&serde_json::json!({
+            "output_path": display(&a.out),
+            "input_count": r.input_count,
+            "message": message,
+            "result": r,
+        }))?
+    } else {
+        format!("{message}\n")
+    };
+    emit(&text, &[])
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
 }
 
 async fn traces(
@@ -308,10 +468,8 @@ async fn traces(
 ) -> Result<(), CliError> {
     let (engine, id) = load(common)?;
     let r = pprof::traces(&engine, id, o, max_samples).await?;
-    let text = if common.json {
-        json(&r)?
-    } else {
-        pprof_text::head(&pprof_text::traces(&r), lines)
-    };
+    let text = render(common.opts.json, &r, |r| {
+        pprof_text::head(&pprof_text::traces(r), lines)
+    })?;
     emit(&text, &r.warnings)
 }

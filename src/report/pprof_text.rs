@@ -3,6 +3,8 @@
 use std::fmt::Write;
 
 use super::tabwriter::align_right;
+use crate::tools::pprof::diff_top::DiffTopReport;
+use crate::tools::pprof::meta::MetaReport;
 use crate::tools::pprof::{ListReport, PeekReport, TagsReport, TopReport, TracesReport};
 
 /// `go tool pprof -top` text.
@@ -159,5 +161,107 @@ pub fn list(r: &ListReport) -> String {
             );
         }
     }
+    out
+}
+
+/// `pprof.meta` as text.
+pub fn meta(r: &MetaReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Profile: {}", r.profile_path);
+    let _ = writeln!(out, "Kind: {}", r.detected_profile_kind);
+    let default = r
+        .default_sample_index
+        .and_then(|i| r.sample_types.get(i))
+        .map_or("none", |t| t.r#type.as_str());
+    let _ = writeln!(out, "Default sample type: {default}");
+    let _ = writeln!(out, "Samples: {}", r.num_samples);
+    for t in &r.totals {
+        let _ = writeln!(
+            out,
+            "  {}/{}: total {} ({})",
+            t.r#type,
+            t.unit,
+            t.total,
+            crate::tools::pprof::measurement::label(t.total, &t.unit)
+        );
+    }
+    if let Some(pt) = &r.period_type {
+        let _ = writeln!(out, "Period: {} {}/{}", r.period, pt.r#type, pt.unit);
+    }
+    if r.time_nanos != 0 {
+        let _ = writeln!(
+            out,
+            "Time: {}",
+            crate::tools::pprof::format_time(r.time_nanos)
+        );
+    }
+    if r.duration_nanos != 0 {
+        let _ = writeln!(
+            out,
+            "Duration: {}",
+            crate::tools::pprof::measurement::label(r.duration_nanos, "nanoseconds")
+        );
+    }
+    let keys = if r.label_keys.is_empty() {
+        "none".to_string()
+    } else {
+        r.label_keys.join(", ")
+    };
+    let _ = writeln!(out, "Label keys: {keys}");
+    if let Some(v) = &r.go_version {
+        let _ = writeln!(out, "Go version: {v}");
+    }
+    if let Some(b) = &r.build_id {
+        let _ = writeln!(out, "Build ID: {b}");
+    }
+    out
+}
+
+/// `pprof.diff_top` as text: the change per function, then pprof's `-diff_base` top.
+pub fn diff_top(r: &DiffTopReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Change of {} {} per function: {} (before) -> {} (after)",
+        r.sample_type, r.compared, r.before, r.after
+    );
+    let _ = writeln!(
+        out,
+        "Totals: {} -> {}",
+        r.unit.format(r.before_total),
+        r.unit.format(r.after_total)
+    );
+    let _ = writeln!(
+        out,
+        "{:>10} {:>10} {:>10} {:>7}  name",
+        "before", "after", "delta", "delta%"
+    );
+    for d in &r.deltas {
+        let sign = if d.delta > 0 { "+" } else { "-" };
+        let _ = writeln!(
+            out,
+            "{:>10} {:>10} {:>10} {sign}{:>6}  {}",
+            d.before_fmt,
+            d.after_fmt,
+            d.delta_fmt,
+            d.delta_pct.trim(),
+            d.name
+        );
+    }
+    if r.deltas.len() < r.changed {
+        let _ = writeln!(
+            out,
+            "({} of {} changed functions shown)",
+            r.deltas.len(),
+            r.changed
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "go tool pprof -top -diff_base={} {}:",
+        r.before, r.after
+    );
+    out.push_str(&top(&r.diff_base));
     out
 }

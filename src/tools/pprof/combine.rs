@@ -89,12 +89,31 @@ pub fn with_base(
         }
         return Ok(p);
     }
-    let base = combine(bases)?;
-    let mut b = Source::new(&base);
+    let refs: Vec<&Profile> = bases.iter().collect();
+    subtract(&p, &refs, mode, normalize)
+}
+
+/// `source` minus the merged `bases` (pprof's `-base`/`-diff_base`, `-normalize`).
+pub fn subtract(
+    source: &Profile,
+    bases: &[&Profile],
+    mode: BaseMode,
+    normalize: bool,
+) -> Result<Profile, ToolError> {
+    let merged;
+    let base: &Profile = match bases {
+        [] => return Err(ToolError::InvalidArgument("no base profile".into())),
+        [one] => one,
+        many => {
+            merged = reparse(&merge_profiles(many)?)?;
+            &merged
+        }
+    };
+    let mut b = Source::new(base);
     if mode == BaseMode::Diff {
         b = b.mark_base();
     }
-    let mut s = Source::new(&p);
+    let mut s = Source::new(source);
     if normalize {
         s = s.normalize_to(&b).map_err(merge_error)?;
     }

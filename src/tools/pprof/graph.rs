@@ -247,6 +247,16 @@ pub(crate) fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> 
         .collect())
 }
 
+/// A string column (any string encoding) as owned values.
+pub(crate) fn col_str(b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>, ToolError> {
+    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8)
+        .map_err(|e| internal("graph", e.to_string()))?;
+    let a = a.as_string::<i32>();
+    Ok((0..a.len())
+        .map(|k| (!a.is_null(k)).then(|| a.value(k).to_string()))
+        .collect())
+}
+
 pub(crate) fn col_bool(b: &RecordBatch, i: usize) -> Result<Vec<bool>, ToolError> {
     let a = b
         .column(i)

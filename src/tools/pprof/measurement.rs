@@ -180,42 +180,6 @@ fn format_g2(v: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_like_pprof() {
-        assert_eq!(
-            scaled_label(1_100_000_000, "nanoseconds", "minimum"),
-            "1.10s"
-        );
-        assert_eq!(scaled_label(10_000_000, "nanoseconds", "s"), "0.01s");
-        assert_eq!(scaled_label(65_536_000, "bytes", "auto"), "62.50MB");
-        assert_eq!(scaled_label(1_024_000, "bytes", "kB"), "1000kB");
-        assert_eq!(scaled_label(0, "nanoseconds", "ms"), "0");
-        assert_eq!(scaled_label(42, "count", "count"), "42");
-        assert_eq!(scaled_label(42, "widgets", "widgets"), "42widgets");
-        assert_eq!(scaled_label(42, "widgets", "auto"), "42");
-        assert_eq!(scaled_label(-1_500_000, "nanoseconds", "ms"), "-1.50ms");
-        assert_eq!(label(240_360_000_000, "nanoseconds"), "240.36s");
-        assert_eq!(label(7_200_000_000_000, "nanoseconds"), "2hrs");
-    }
-
-    #[test]
-    fn percentages_like_pprof() {
-        assert_eq!(percentage(1, 1), "  100%");
-        assert_eq!(percentage(9821, 10000), "98.21%");
-        assert_eq!(percentage(89, 10000), " 0.89%");
-        assert_eq!(percentage(17, 100000), "0.017%");
-        assert_eq!(percentage(0, 100), "    0%");
-        assert_eq!(percentage(5, 0), "    0%");
-        assert_eq!(percentage(-50, 100), "50.00%");
-        assert_eq!(percentage(1, 10_000_000), "1e-05%");
-        assert_eq!(percentage(5, 1000), "  0.5%");
-    }
-}
-
 /// How many `to` one `from` is (`Scale(1, from, to)`); 1 for unknown units.
 pub fn scale_factor(from: &str, to: &str) -> f64 {
     scale(1, from, to).0
@@ -255,4 +219,40 @@ pub fn common_unit(ts: &[(String, String)]) -> Result<Option<(String, String)>, 
         }
     }
     Ok(Some(min.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_like_pprof() {
+        assert_eq!(
+            scaled_label(1_100_000_000, "nanoseconds", "minimum"),
+            "1.10s"
+        );
+        assert_eq!(scaled_label(10_000_000, "nanoseconds", "s"), "0.01s");
+        assert_eq!(scaled_label(65_536_000, "bytes", "auto"), "62.50MB");
+        assert_eq!(scaled_label(1_024_000, "bytes", "kB"), "1000kB");
+        assert_eq!(scaled_label(0, "nanoseconds", "ms"), "0");
+        assert_eq!(scaled_label(42, "count", "count"), "42");
+        assert_eq!(scaled_label(42, "widgets", "widgets"), "42widgets");
+        assert_eq!(scaled_label(42, "widgets", "auto"), "42");
+        assert_eq!(scaled_label(-1_500_000, "nanoseconds", "ms"), "-1.50ms");
+        assert_eq!(label(240_360_000_000, "nanoseconds"), "240.36s");
+        assert_eq!(label(7_200_000_000_000, "nanoseconds"), "2hrs");
+    }
+
+    #[test]
+    fn percentages_like_pprof() {
+        assert_eq!(percentage(1, 1), "  100%");
+        assert_eq!(percentage(9821, 10000), "98.21%");
+        assert_eq!(percentage(89, 10000), " 0.89%");
+        assert_eq!(percentage(17, 100000), "0.017%");
+        assert_eq!(percentage(0, 100), "    0%");
+        assert_eq!(percentage(5, 0), "    0%");
+        assert_eq!(percentage(-50, 100), "50.00%");
+        assert_eq!(percentage(1, 10_000_000), "1e-05%");
+        assert_eq!(percentage(5, 1000), "  0.5%");
+    }
 }

@@ -2,6 +2,7 @@
 //! canned SQL (`sql/pprof/`) over the engine's tables.
 
 pub mod combine;
+pub mod diff_top;
 pub mod filters;
 pub mod graph;
 pub mod labels;
@@ -9,6 +10,8 @@ pub mod list;
 pub mod mask;
 pub mod measurement;
 pub mod merge;
+pub mod merge_files;
+pub mod meta;
 pub mod options;
 pub mod reports;
 pub mod tags;

@@ -286,31 +286,6 @@ fn parse_range(filter: &str) -> Option<TagFilterKind> {
     (unit1 == unit).then(|| kind(Some(v0), Some(v1)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_parse_like_pprof() {
-        let f = TagFilter::parse("tagfocus", "bytes=1kb:").unwrap();
-        assert_eq!(f.key.as_deref(), Some("bytes"));
-        assert!(f.matches(&[], &[("bytes", 2048, "bytes")]));
-        assert!(!f.matches(&[], &[("bytes", 512, "bytes")]));
-        // A string label value "1" is read as a range, as pprof does.
-        let f = TagFilter::parse("tagfocus", "worker=1").unwrap();
-        assert!(matches!(f.kind, TagFilterKind::Range { .. }));
-        assert!(!f.matches(&[("worker", "1")], &[]));
-        let f = TagFilter::parse("tagfocus", "worker=^1$").unwrap();
-        assert!(f.matches(&[("worker", "1")], &[]));
-        let f = TagFilter::parse("tagfocus", "tenant_id=t1,t3").unwrap();
-        assert!(f.matches(&[("tenant_id", "t3")], &[]));
-        assert!(!f.matches(&[("tenant_id", "t2")], &[]));
-        let f = TagFilter::parse("tagfocus", "t1,op").unwrap();
-        assert!(f.matches(&[("tenant", "t1"), ("op", "x")], &[]));
-        assert!(!f.matches(&[("tenant", "t1")], &[]));
-    }
-}
-
 /// pprof's `-tagshow`/`-taghide`: which label keys a report keeps.
 pub struct TagKeys {
     show: Option<Regex>,
@@ -344,5 +319,30 @@ impl TagKeys {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_like_pprof() {
+        let f = TagFilter::parse("tagfocus", "bytes=1kb:").unwrap();
+        assert_eq!(f.key.as_deref(), Some("bytes"));
+        assert!(f.matches(&[], &[("bytes", 2048, "bytes")]));
+        assert!(!f.matches(&[], &[("bytes", 512, "bytes")]));
+        // A string label value "1" is read as a range, as pprof does.
+        let f = TagFilter::parse("tagfocus", "worker=1").unwrap();
+        assert!(matches!(f.kind, TagFilterKind::Range { .. }));
+        assert!(!f.matches(&[("worker", "1")], &[]));
+        let f = TagFilter::parse("tagfocus", "worker=^1$").unwrap();
+        assert!(f.matches(&[("worker", "1")], &[]));
+        let f = TagFilter::parse("tagfocus", "tenant_id=t1,t3").unwrap();
+        assert!(f.matches(&[("tenant_id", "t3")], &[]));
+        assert!(!f.matches(&[("tenant_id", "t2")], &[]));
+        let f = TagFilter::parse("tagfocus", "t1,op").unwrap();
+        assert!(f.matches(&[("tenant", "t1"), ("op", "x")], &[]));
+        assert!(!f.matches(&[("tenant", "t1")], &[]));
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::graph::{self, col_i64, internal};
+use super::graph::{self, col_i64, col_str};
 use super::labels::num_label_units;
 use super::mask::mask_udf;
 use super::measurement::{percentage, scaled_label};
@@ -52,22 +52,6 @@ pub struct TagsReport {
     pub warnings: Vec<String>,
 }
 
-fn strings(
-    b: &datafusion::arrow::array::RecordBatch,
-    i: usize,
-) -> Result<Vec<Option<String>>, ToolError> {
-    use datafusion::arrow::array::{Array, AsArray};
-    let a = datafusion::arrow::compute::cast(
-        b.column(i),
-        &datafusion::arrow::datatypes::DataType::Utf8,
-    )
-    .map_err(|e| internal("tags", e.to_string()))?;
-    let a = a.as_string::<i32>();
-    Ok((0..a.len())
-        .map(|k| (!a.is_null(k)).then(|| a.value(k).to_string()))
-        .collect())
-}
-
 /// `go tool pprof -tags` with the current upstream layout (percentages of the profile
 /// total).
 pub async fn tags(
@@ -98,8 +82,8 @@ pub async fn tags(
     let mut by_key: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for b in &r.batches {
         let (key, strs, nums, v) = (
-            strings(b, 0)?,
-            strings(b, 1)?,
+            col_str(b, 0)?,
+            col_str(b, 1)?,
             col_i64(b, 2)?,
             col_i64(b, 3)?,
         );

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::array::{AsArray, RecordBatch};
 use serde::Serialize;
 
-use super::graph::{self, col_bool, col_i64, col_u32, internal, node_names, Rows};
+use super::graph::{self, col_bool, col_i64, col_str, col_u32, internal, node_names, Rows};
 use super::labels::num_label_units;
 use super::mask::mask_udf;
 use super::measurement;
@@ -80,8 +80,8 @@ async fn sample_labels(engine: &Engine, rows: &Rows) -> Result<SampleLabels, Too
     let mut out = SampleLabels::new();
     for b in &r.batches {
         let ids = sample_ids(b)?;
-        let keys = strings(b, 1)?;
-        let strs = strings(b, 2)?;
+        let keys = col_str(b, 1)?;
+        let strs = col_str(b, 2)?;
         let nums = col_i64(b, 3)?;
         for k in 0..b.num_rows() {
             let value = match &strs[k] {
@@ -104,18 +104,6 @@ fn sample_ids(b: &RecordBatch) -> Result<Vec<u64>, ToolError> {
     .map_err(|e| internal("traces", e.to_string()))?;
     let a = a.as_primitive::<datafusion::arrow::datatypes::UInt64Type>();
     Ok((0..a.len()).map(|k| a.value(k)).collect())
-}
-
-fn strings(b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>, ToolError> {
-    let a = datafusion::arrow::compute::cast(
-        b.column(i),
-        &datafusion::arrow::datatypes::DataType::Utf8,
-    )
-    .map_err(|e| internal("traces", e.to_string()))?;
-    let a = a.as_string::<i32>();
-    Ok((0..a.len())
-        .map(|k| (!a.is_null(k)).then(|| a.value(k).to_string()))
-        .collect())
 }
 
 /// pprof's label lines of one sample: strings grouped by key (values in order), then

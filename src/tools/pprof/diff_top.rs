@@ -1,0 +1,139 @@
+//! `pprof.diff_top`: flat and cum of every function before and after, with the change,
+//! in the sample type's own unit (time, bytes or counts), plus pprof's `-diff_base` top.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::graph::{graph, Trim};
+use super::measurement::percentage;
+use super::options::ReportOptions;
+use super::reports::{top, TopReport};
+use super::ValueFormat;
+use crate::engine::Engine;
+use crate::tools::ToolError;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DiffRow {
+    pub name: String,
+    pub before_flat: i64,
+    pub after_flat: i64,
+    pub before_cum: i64,
+    pub after_cum: i64,
+    /// after − before of flat (or of cum with `cum`).
+    pub delta: i64,
+    pub before_fmt: String,
+    pub after_fmt: String,
+    pub delta_fmt: String,
+    /// The change as a share of the before total.
+    pub delta_pct: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DiffTopReport {
+    pub before: String,
+    pub after: String,
+    pub sample_type: String,
+    pub unit: ValueFormat,
+    /// What `delta` compares: "flat" or "cum".
+    pub compared: String,
+    pub before_total: i64,
+    pub after_total: i64,
+    /// Functions by delta, largest increase first (nodecount rows when set).
+    pub deltas: Vec<DiffRow>,
+    /// Functions that grew, shrank, appeared or vanished (before nodecount).
+    pub changed: usize,
+    /// `go tool pprof -top -diff_base=BEFORE AFTER` with the same options.
+    pub diff_base: TopReport,
+    pub warnings: Vec<String>,
+}
+
+/// `before`, `after` and `diff` (AFTER minus BEFORE as pprof's `-diff_base` builds it)
+/// are profile ids of one engine.
+pub async fn diff_top(
+    engine: &Engine,
+    before: u32,
+    after: u32,
+    diff: u32,
+    o: &ReportOptions,
+) -> Result<DiffTopReport, ToolError> {
+    let all = Trim {
+        enabled: false,
+        nodecount: 0,
+    };
+    let (lb, la) = (engine.profile(before)?, engine.profile(after)?);
+    let (gb, ga, diff_base) = futures::join!(
+        graph(engine, lb, o, all),
+        graph(engine, la, o, all),
+        top(engine, diff, o)
+    );
+    let ((gb, _), (ga, _), diff_base) = (gb?, ga?, diff_base?);
+    if (gb.sample_type.r#type.as_str(), gb.sample_type.unit.as_str())
+        != (ga.sample_type.r#type.as_str(), ga.sample_type.unit.as_str())
+    {
+        return Err(ToolError::InvalidArgument(format!(
+            "sample types differ: {} has {}/{}, {} has {}/{}",
+            lb.source,
+            gb.sample_type.r#type,
+            gb.sample_type.unit,
+            la.source,
+            ga.sample_type.r#type,
+            ga.sample_type.unit
+        )));
+    }
+    // name -> (before flat, before cum, after flat, after cum)
+    let mut by_name: BTreeMap<&str, [i64; 4]> = BTreeMap::new();
+    for n in &gb.nodes {
+        let e = by_name.entry(&n.name).or_default();
+        e[0] += n.flat_value();
+        e[1] += n.cum_value();
+    }
+    for n in &ga.nodes {
+        let e = by_name.entry(&n.name).or_default();
+        e[2] += n.flat_value();
+        e[3] += n.cum_value();
+    }
+    let fmt = ValueFormat {
+        sample_unit: ga.sample_type.unit.clone(),
+        output_unit: "minimum".into(),
+    };
+    let mut deltas: Vec<DiffRow> = by_name
+        .into_iter()
+        .map(|(name, [bf, bc, af, ac])| {
+            let (b, a) = if o.cum { (bc, ac) } else { (bf, af) };
+            DiffRow {
+                name: name.to_string(),
+                before_flat: bf,
+                after_flat: af,
+                before_cum: bc,
+                after_cum: ac,
+                delta: a - b,
+                before_fmt: fmt.format(b),
+                after_fmt: fmt.format(a),
+                delta_fmt: fmt.format(a - b),
+                delta_pct: percentage(a - b, gb.total),
+            }
+        })
+        .filter(|r| r.delta != 0)
+        .collect();
+    deltas.sort_by(|x, y| y.delta.cmp(&x.delta).then_with(|| x.name.cmp(&y.name)));
+    let changed = deltas.len();
+    if o.nodecount > 0 {
+        deltas.truncate(o.nodecount);
+    }
+    let mut warnings = diff_base.warnings.clone();
+    warnings.dedup();
+    Ok(DiffTopReport {
+        before: lb.source.clone(),
+        after: la.source.clone(),
+        sample_type: super::type_label(&ga.sample_type, o.mean),
+        unit: fmt,
+        compared: if o.cum { "cum" } else { "flat" }.into(),
+        before_total: gb.total,
+        after_total: ga.total,
+        deltas,
+        changed,
+        diff_base,
+        warnings,
+    })
+}
