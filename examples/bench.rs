@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use profsql::decode::{decode_bytes, DecodeOptions};
 use profsql::tables::LoadedProfile;
+use profsql::tools::pprof::{self, ReportOptions};
 use profsql::tools::top::{top, TopOptions};
 use profsql::Engine;
 
@@ -204,6 +205,62 @@ fn bench(path: &Path, go: bool, rt: &tokio::runtime::Runtime) -> anyhow::Result<
         "| peak RSS / protobuf size | {:.2}x | | |",
         ours_rss as f64 / raw_len.max(1) as f64
     );
+    println!();
+    if go {
+        tools(path, &engine, rt)?;
+    }
+    Ok(())
+}
+
+/// Cold `profctl pprof <tool>` against the `go tool pprof` command it replaces, one row per
+/// parity tool. Regexes name the heaviest function, so every tool has work to do.
+fn tools(path: &Path, engine: &Engine, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    let top = rt.block_on(pprof::top(engine, 0, &ReportOptions::default()))?;
+    let name = top.rows.first().map_or("main", |r| r.name.as_str());
+    let re = format!("^{}$", regex::escape(name));
+    let p = path.display().to_string();
+    let out = std::env::temp_dir().join("profsql-bench-merged.pb.gz");
+    let out = out.display().to_string();
+    let bin = profsql_binary().with_file_name("profctl");
+    let diff = format!("-diff_base={p}");
+    let focus = format!("-focus={re}");
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        ("top", vec!["top", "--profile", &p], vec!["-top", &p]),
+        ("peek", vec!["peek", "--profile", &p, "--regex", &re], vec!["-peek", &re, &p]),
+        ("list", vec!["list", "--profile", &p, "--function", &re], vec!["-list", &re, &p]),
+        ("traces", vec!["traces", "--profile", &p, "--lines", "0"], vec!["-traces", &p]),
+        ("tags", vec!["tags", "--profile", &p], vec!["-tags", &p]),
+        ("meta (pprof: -raw)", vec!["meta", "--profile", &p], vec!["-raw", &p]),
+        ("merge (P with itself)", vec!["merge", "--out", &out, &p, &p], vec!["-proto", "-output", &out, &p, &p]),
+        ("diff_top (P against itself; pprof: -top -diff_base)", vec!["diff_top", "--before", &p, "--after", &p], vec!["-top", &diff, &p]),
+        ("focus_paths", vec!["focus_paths", "--profile", &p, "--function", &re, "--lines", "0"], vec!["-traces", &focus, &p]),
+    ];
+    println!("cold runs per tool (median of {COLD_RUNS}; regex {re}):\n");
+    println!("| tool | profctl pprof | go tool pprof | ratio |");
+    println!("|---|---|---|---|");
+    for (tool, ours, theirs) in cases {
+        let (ow, _) = cold(|| {
+            let mut c = Command::new(&bin);
+            c.arg("pprof").args(&ours);
+            c
+        })?;
+        let (gw, _) = cold(|| {
+            let mut c = Command::new("go");
+            c.args(["tool", "pprof"]).args(&theirs);
+            c.env(
+                "PPROF_BINARY_PATH",
+                std::env::temp_dir().join("profsql-bench-empty"),
+            );
+            c
+        })?;
+        println!(
+            "| {tool} | {:.0} ms | {:.0} ms | {:.1}x faster |",
+            ms(ow),
+            ms(gw),
+            gw.as_secs_f64() / ow.as_secs_f64().max(1e-9)
+        );
+    }
     println!();
     Ok(())
 }

@@ -469,7 +469,7 @@ async fn traces(
     let (engine, id) = load(common)?;
     let r = pprof::traces(&engine, id, o, max_samples).await?;
     let text = render(common.opts.json, &r, |r| {
-        pprof_text::head(&pprof_text::traces(r), lines)
+        pprof_text::head(pprof_text::traces(r), lines)
     })?;
     emit(&text, &r.warnings)
 }

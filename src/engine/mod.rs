@@ -15,7 +15,9 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 pub use canned::{CannedQuery, Param};
 
 use crate::decode::{self, DecodeError, DecodeOptions, Profile};
-use crate::tables::{LazyKind, LazyTable, LoadedProfile, SMALL_TABLES};
+use crate::tables::{
+    LazyKind, LazyTable, LoadedProfile, OnDemandTable, ON_DEMAND_TABLES, SMALL_TABLES,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -156,6 +158,11 @@ impl Engine {
             self.ctx.deregister_table(name)?;
             self.ctx.register_table(name, Arc::new(table))?;
         }
+        for name in ON_DEMAND_TABLES {
+            let table = OnDemandTable::new(name, self.profiles.clone());
+            self.ctx.deregister_table(name)?;
+            self.ctx.register_table(name, Arc::new(table))?;
+        }
         let value_columns = self.value_columns();
         for kind in LazyKind::ALL {
             let table =
@@ -171,6 +178,7 @@ impl Engine {
     pub fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = SMALL_TABLES
             .iter()
+            .chain(ON_DEMAND_TABLES.iter())
             .map(|s| s.to_string())
             .chain(LazyKind::ALL.iter().map(|k| k.table_name().to_string()))
             .collect();
@@ -217,9 +225,11 @@ impl Engine {
 
     /// Runs one SQL statement and collects its result.
     pub async fn sql(&self, query: &str) -> Result<QueryResult, EngineError> {
+        let started = std::time::Instant::now();
         let df = self.ctx.sql(query).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
+        log_query(query, started);
         Ok(QueryResult { schema, batches })
     }
 
@@ -264,9 +274,11 @@ impl Engine {
         for udf in udfs {
             ctx.register_udf(udf.clone());
         }
+        let started = std::time::Instant::now();
         let df = ctx.sql(query).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
+        log_query(query, started);
         Ok(QueryResult { schema, batches })
     }
 
@@ -279,4 +291,22 @@ impl Engine {
         let sql = query.render(params)?;
         self.sql(&sql).await
     }
+}
+
+/// With `PROFSQL_QUERY_TIMES` set, each query's time and first comment line go to stderr
+/// (for finding slow canned queries; never on stdout, which MCP stdio owns).
+fn log_query(query: &str, started: std::time::Instant) {
+    if std::env::var_os("PROFSQL_QUERY_TIMES").is_none() {
+        return;
+    }
+    let first = query
+        .lines()
+        .find(|l| l.trim_start().starts_with("--"))
+        .or_else(|| query.lines().next())
+        .unwrap_or("");
+    let first: String = first.chars().take(90).collect();
+    eprintln!(
+        "[{:>7.1} ms] {first}",
+        started.elapsed().as_secs_f64() * 1e3
+    );
 }

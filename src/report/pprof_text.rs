@@ -75,7 +75,12 @@ const TRACES_SEPARATOR: &str =
 
 /// `go tool pprof -traces` text.
 pub fn traces(r: &TracesReport) -> String {
-    let mut out = String::new();
+    let frames: usize = r
+        .samples
+        .iter()
+        .map(|s| s.frames.len() + s.labels.len() + 1)
+        .sum();
+    let mut out = String::with_capacity(frames * 48 + 4096);
     for h in &r.header {
         let _ = writeln!(out, "{h}");
     }
@@ -120,10 +125,13 @@ pub fn tags(r: &TagsReport) -> String {
 }
 
 /// Keeps the first `n` lines of a text report (0 = all); says how many were cut.
-pub fn head(text: &str, n: usize) -> String {
+pub fn head(text: String, n: usize) -> String {
+    if n == 0 {
+        return text;
+    }
     let total = text.lines().count();
-    if n == 0 || total <= n {
-        return text.to_string();
+    if total <= n {
+        return text;
     }
     let mut out: String = text.lines().take(n).flat_map(|l| [l, "\n"]).collect();
     let _ = writeln!(out, "... {} more lines (--lines 0 prints all)", total - n);

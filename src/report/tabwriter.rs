@@ -54,7 +54,7 @@ mod tests {
         let t = "key:\t Total 3\n \t1 (50%):\t a\n \t22 (50%):\t b\n\nk2:\t x\n";
         assert_eq!(
             align_right(t),
-            " key: Total 3\n        1 (50%): a\n       22 (50%): b\n\n k2: x\n"
+            " key: Total 3\n       1 (50%): a\n      22 (50%): b\n\n k2: x\n"
         );
     }
 }

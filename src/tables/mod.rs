@@ -6,6 +6,7 @@
 mod generate;
 mod lazy;
 pub mod nodes;
+mod on_demand;
 pub mod schema;
 mod small;
 pub mod symbols;
@@ -14,7 +15,8 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::error::ArrowError;
 
 pub use lazy::LazyTable;
-pub use schema::{LazyKind, SMALL_TABLES};
+pub use on_demand::OnDemandTable;
+pub use schema::{LazyKind, ON_DEMAND_TABLES, SMALL_TABLES};
 
 use crate::decode::Profile;
 
@@ -29,6 +31,10 @@ pub struct LoadedProfile {
     pub value_columns: Vec<String>,
     /// (table name, batch) for each small table.
     pub small: Vec<(&'static str, RecordBatch)>,
+    /// pprof's nodes per granularity (`nodes::GRANULARITIES` order), built on first use.
+    node_maps: [std::sync::OnceLock<nodes::NodeMap>; 5],
+    /// The `nodes` and `node_names` batches, built on first use.
+    node_tables: std::sync::OnceLock<Result<(RecordBatch, RecordBatch), String>>,
 }
 
 impl LoadedProfile {
@@ -47,7 +53,28 @@ impl LoadedProfile {
             symbols,
             value_columns,
             small,
+            node_maps: Default::default(),
+            node_tables: Default::default(),
         })
+    }
+
+    /// pprof's node of every frame symbol at a granularity (unknown names read as
+    /// `addresses`, the finest).
+    pub fn node_map(&self, granularity: &str) -> &nodes::NodeMap {
+        let i = nodes::GRANULARITIES
+            .iter()
+            .position(|g| *g == granularity)
+            .unwrap_or(nodes::GRANULARITIES.len() - 1);
+        self.node_maps[i]
+            .get_or_init(|| nodes::build(&self.profile, &self.symbols, nodes::GRANULARITIES[i]))
+    }
+
+    /// The batches of the on-demand `nodes` and `node_names` tables.
+    pub fn node_tables(&self) -> Result<(RecordBatch, RecordBatch), ArrowError> {
+        self.node_tables
+            .get_or_init(|| small::node_tables(self).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(ArrowError::ComputeError)
     }
 
     /// The column holding sample type `index` in the big tables.

@@ -17,8 +17,9 @@ use crate::decode::Profile;
 pub const GRANULARITIES: [&str; 5] = ["functions", "filefunctions", "files", "lines", "addresses"];
 
 /// Nodes of one granularity: `node_of[frame_key]` is a dense node id into `names`.
+#[derive(Debug)]
 pub struct NodeMap {
-    pub node_of: Vec<u32>,
+    pub node_of: std::sync::Arc<Vec<u32>>,
     pub names: Vec<String>,
 }
 
@@ -129,7 +130,10 @@ pub fn build(profile: &Profile, symbols: &Symbols, granularity: &str) -> NodeMap
             node_of.push(id);
         }
     }
-    NodeMap { node_of, names }
+    NodeMap {
+        node_of: std::sync::Arc::new(node_of),
+        names,
+    }
 }
 
 /// `NodeInfo.PrintableName` after `Aggregate` for the granularity.

@@ -248,9 +248,11 @@ pub fn small_schema(table: &str) -> SchemaRef {
 }
 
 /// Names of the tables built eagerly at load (all small).
-pub const SMALL_TABLES: [&str; 9] = [
-    "nodes",
-    "node_names",
+/// Small tables built on first use (pprof's nodes cost a pass over every frame symbol
+/// per granularity, which most queries never need).
+pub const ON_DEMAND_TABLES: [&str; 2] = ["nodes", "node_names"];
+
+pub const SMALL_TABLES: [&str; 7] = [
     "profiles",
     "function_names",
     "sample_types",

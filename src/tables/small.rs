@@ -213,10 +213,7 @@ pub fn build(
         ],
     )?;
 
-    let (nodes, node_names) = node_tables(id, p, symbols)?;
     Ok(vec![
-        ("nodes", nodes),
-        ("node_names", node_names),
         ("profiles", profiles),
         ("function_names", function_names),
         ("sample_types", sample_types),
@@ -227,25 +224,23 @@ pub fn build(
     ])
 }
 
-/// The `nodes` and `node_names` tables: pprof's node of every frame symbol, per granularity.
-fn node_tables(
-    id: u32,
-    p: &Profile,
-    symbols: &Symbols,
-) -> Result<(RecordBatch, RecordBatch), ArrowError> {
+/// The `nodes` and `node_names` tables of a loaded profile: pprof's node of every frame
+/// symbol, per granularity.
+pub fn node_tables(lp: &super::LoadedProfile) -> Result<(RecordBatch, RecordBatch), ArrowError> {
+    let id = lp.id;
     let (mut g1, mut key, mut node) = (Vec::new(), Vec::new(), Vec::new());
     let (mut g2, mut nid, mut name) = (Vec::new(), Vec::new(), Vec::new());
     for g in super::nodes::GRANULARITIES {
-        let map = super::nodes::build(p, symbols, g);
+        let map = lp.node_map(g);
         for (k, &n) in map.node_of.iter().enumerate() {
             g1.push(g);
             key.push(k as u32);
             node.push(n);
         }
-        for (n, s) in map.names.into_iter().enumerate() {
+        for (n, s) in map.names.iter().enumerate() {
             g2.push(g);
             nid.push(n as u32);
-            name.push(s);
+            name.push(s.as_str());
         }
     }
     let nodes = RecordBatch::try_new(

@@ -60,6 +60,7 @@ pub async fn diff_top(
     let all = Trim {
         enabled: false,
         nodecount: 0,
+        labels: false,
     };
     let (lb, la) = (engine.profile(before)?, engine.profile(after)?);
     let (gb, ga, diff_base) = futures::join!(

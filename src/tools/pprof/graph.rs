@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type};
 use datafusion::logical_expr::ScalarUDF;
 
 use super::filters::{decide, Decisions};
-use super::mask::mask_udf;
+use super::mask::{lookup_udf, mask_udf};
 use super::options::{Granularity, ReportOptions};
 use crate::engine::{CannedQuery, Engine, Param};
 use crate::tables::LoadedProfile;
@@ -69,6 +69,8 @@ pub struct Node {
     pub cum: i64,
     pub cum_div: i64,
     pub inline: InlineLabel,
+    /// Some frame of the node is an inlined line (only then can it be labelled inline).
+    pub inline_frames: bool,
 }
 
 impl Node {
@@ -127,6 +129,8 @@ pub struct Graph {
 pub struct Trim {
     pub enabled: bool,
     pub nodecount: usize,
+    /// Compute the nodes' `(inline)` labels (top prints them; peek and list do not).
+    pub labels: bool,
 }
 
 /// A prepared pipeline: the SQL of the graph rows plus the masks it uses.
@@ -193,9 +197,11 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
     if fast {
         stages.push(("r0".into(), ROWS_FAST.render(&base)?));
     } else {
-        let mut params = base.to_vec();
-        params.push(("granularity", Param::Str(o.granularity.as_str().into())));
-        stages.push(("r0".into(), ROWS_GENERAL.render(&params)?));
+        udfs.push(lookup_udf(
+            "pprof_node",
+            lp.node_map(o.granularity.as_str()).node_of.clone(),
+        ));
+        stages.push(("r0".into(), ROWS_GENERAL.render(&base)?));
     }
     let mut cut = |name: &str, query: &CannedQuery, bits: &Option<Vec<bool>>| {
         if let Some(bits) = bits {
@@ -270,19 +276,28 @@ pub(crate) fn internal(query: &'static str, detail: String) -> ToolError {
 }
 
 /// Node names of a profile at a granularity, by node id.
-pub fn node_names(lp: &LoadedProfile, rows: &Rows, g: Granularity) -> HashMap<u32, String> {
+pub fn node_names<'a>(lp: &'a LoadedProfile, rows: &Rows, g: Granularity) -> NodeNames<'a> {
     if rows.fast {
-        let names = &lp.symbols.names;
-        (0..names.len())
-            .map(|i| (i as u32, names.value(i).to_string()))
-            .collect()
+        NodeNames::Functions(&lp.symbols.names)
     } else {
-        crate::tables::nodes::build(&lp.profile, &lp.symbols, g.as_str())
-            .names
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| (i as u32, n))
-            .collect()
+        NodeNames::Nodes(&lp.node_map(g.as_str()).names)
+    }
+}
+
+/// Names by node id: function names on the fast path, pprof's nodes otherwise.
+pub enum NodeNames<'a> {
+    Functions(&'a datafusion::arrow::array::StringArray),
+    Nodes(&'a [String]),
+}
+
+impl NodeNames<'_> {
+    pub fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        match self {
+            NodeNames::Functions(a) if i < a.len() => a.value(i),
+            NodeNames::Nodes(n) => n.get(i).map_or("", String::as_str),
+            _ => "",
+        }
     }
 }
 
@@ -346,15 +361,17 @@ pub async fn all_nodes(
             col_i64(b, 3)?,
             col_i64(b, 4)?,
         );
+        let inline_frames = col_bool(b, 5)?;
         for k in 0..b.num_rows() {
             out.push(Node {
                 id: id[k],
-                name: names.get(&id[k]).cloned().unwrap_or_default(),
+                name: names.get(id[k]).to_string(),
                 flat: flat[k],
                 flat_div: flat_div[k],
                 cum: cum[k],
                 cum_div: cum_div[k],
                 inline: InlineLabel::None,
+                inline_frames: inline_frames[k],
             });
         }
     }
@@ -416,7 +433,9 @@ pub async fn graph(
         nodes.truncate(trim.nodecount);
         cut = true;
     }
-    label(engine, &rows, &mut nodes, cut, edge_cutoff).await?;
+    if trim.labels {
+        label(engine, &rows, &mut nodes, cut, edge_cutoff).await?;
+    }
     Ok((
         Graph {
             sample_type: rows.sample_type.clone(),
@@ -439,18 +458,26 @@ async fn label(
     kept_only: bool,
     edge_cutoff: i64,
 ) -> Result<(), ToolError> {
+    let candidates: Vec<u32> = nodes
+        .iter()
+        .filter(|n| n.inline_frames)
+        .map(|n| n.id)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
     let mut udfs = rows.udfs.clone();
+    udfs.push(mask_udf("pprof_label_node", id_mask(&candidates)));
     let input = if rows.fast && !kept_only {
         "g".to_string()
     } else {
-        let mut filters = String::new();
+        // Only samples through a candidate can give it an incoming edge.
+        let mut filters = String::from(
+            " AND sample_id IN (SELECT sample_id FROM g WHERE pprof_label_node(node_id))",
+        );
         if kept_only {
-            let max = nodes.iter().map(|n| n.id).max().unwrap_or(0) as usize;
-            let mut kept = vec![false; max + 1];
-            for n in nodes.iter() {
-                kept[n.id as usize] = true;
-            }
-            udfs.push(mask_udf("pprof_kept_node", kept));
+            let kept: Vec<u32> = nodes.iter().map(|n| n.id).collect();
+            udfs.push(mask_udf("pprof_kept_node", id_mask(&kept)));
             filters.push_str(" AND pprof_kept_node(node_id)");
         }
         format!(
@@ -484,15 +511,20 @@ async fn label(
     Ok(())
 }
 
+/// A mask with the bits of `ids` set.
+fn id_mask(ids: &[u32]) -> Vec<bool> {
+    let max = ids.iter().copied().max().unwrap_or(0) as usize;
+    let mut mask = vec![false; max + 1];
+    for &i in ids {
+        mask[i as usize] = true;
+    }
+    mask
+}
+
 /// Edges into and out of the nodes `of` (untrimmed graph), with pprof's per-sample dedup.
 pub async fn edges(engine: &Engine, rows: &Rows, of: &[u32]) -> Result<Vec<Edge>, ToolError> {
-    let max = of.iter().copied().max().unwrap_or(0) as usize;
-    let mut mask = vec![false; max + 1];
-    for &n in of {
-        mask[n as usize] = true;
-    }
     let mut udfs = rows.udfs.clone();
-    udfs.push(mask_udf("pprof_edge_node", mask));
+    udfs.push(mask_udf("pprof_edge_node", id_mask(of)));
     let input = if rows.fast {
         "g".to_string()
     } else {

@@ -12,7 +12,7 @@ use super::measurement::percentage;
 use super::options::{Granularity, ReportOptions};
 use super::ValueFormat;
 use crate::engine::Engine;
-use crate::tables::nodes::{build, clean_path, trim_path};
+use crate::tables::nodes::{clean_path, trim_path};
 use crate::tools::ToolError;
 
 /// Lines shown before the first and after the last sampled line.
@@ -131,6 +131,7 @@ pub async fn list(
     let trim = Trim {
         enabled: false,
         nodecount: 0,
+        labels: false,
     };
     let (g, _) = graph(engine, lp, &o, trim).await?;
     let fmt = ValueFormat {
@@ -139,7 +140,7 @@ pub async fn list(
     };
     // What each lines-granularity node is: function, file, line, start line.
     let p = &lp.profile;
-    let map = build(p, &lp.symbols, Granularity::Lines.as_str());
+    let map = lp.node_map(Granularity::Lines.as_str());
     let search = src.source_path.join(":");
     let search_dirs: Vec<String> = src.source_path.clone();
     let mut syms: Vec<Option<NodeSym>> = Vec::new();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, BooleanArray};
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, UInt32Array};
 use datafusion::arrow::datatypes::{DataType, UInt32Type, UInt64Type};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
@@ -88,6 +88,63 @@ impl ScalarUDFImpl for Mask {
                 Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(bit(i)))))
             }
             None => exec_err!("{} takes one argument", self.name),
+        }
+    }
+}
+
+/// A function `name(i) -> UInt32` reading `values[i]` (NULL when out of range): a
+/// request-scoped lookup such as frame symbol -> pprof node.
+pub fn lookup_udf(name: &str, values: Arc<Vec<u32>>) -> ScalarUDF {
+    ScalarUDF::new_from_impl(Lookup {
+        name: name.to_string(),
+        values,
+        signature: Signature::exact(vec![DataType::UInt32], Volatility::Immutable),
+    })
+}
+
+#[derive(Debug)]
+struct Lookup {
+    name: String,
+    values: Arc<Vec<u32>>,
+    signature: Signature,
+}
+
+impl PartialEq for Lookup {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.values, &other.values)
+    }
+}
+impl Eq for Lookup {}
+impl std::hash::Hash for Lookup {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Lookup {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt32)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let get = |i: Option<u32>| i.and_then(|i| self.values.get(i as usize).copied());
+        match args.args.first() {
+            Some(ColumnarValue::Array(a)) => {
+                let Some(a) = a.as_primitive_opt::<UInt32Type>() else {
+                    return exec_err!("{}: expected UInt32", self.name);
+                };
+                let out: UInt32Array = a.iter().map(get).collect();
+                Ok(ColumnarValue::Array(Arc::new(out)))
+            }
+            Some(ColumnarValue::Scalar(ScalarValue::UInt32(v))) => {
+                Ok(ColumnarValue::Scalar(ScalarValue::UInt32(get(*v))))
+            }
+            _ => exec_err!("{} takes one UInt32 argument", self.name),
         }
     }
 }

@@ -149,6 +149,7 @@ pub async fn top(
     let trim = Trim {
         enabled: true,
         nodecount: o.nodecount,
+        labels: true,
     };
     let (g, _) = graph(engine, lp, o, trim).await?;
     let (fmt, tl, header) = graph_header(lp, &g, o, g.dropped_nodes);
@@ -216,6 +217,7 @@ pub async fn peek(
     let trim = Trim {
         enabled: false,
         nodecount: 0,
+        labels: false,
     };
     let (g, rows) = graph(engine, lp, o, trim).await?;
     let (fmt, tl, header) = graph_header(lp, &g, o, 0);

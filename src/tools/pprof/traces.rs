@@ -1,6 +1,7 @@
 //! `go tool pprof -traces`: every kept sample's labels and stack, in file order.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use serde::Serialize;
@@ -18,6 +19,10 @@ const TRACES: CannedQuery = CannedQuery {
     name: "traces",
     template: include_str!("../../../sql/pprof/traces.sql"),
 };
+const TRACES_REWRITTEN: CannedQuery = CannedQuery {
+    name: "traces_rewritten",
+    template: include_str!("../../../sql/pprof/traces_rewritten.sql"),
+};
 const SAMPLE_LABELS: CannedQuery = CannedQuery {
     name: "sample_labels",
     template: include_str!("../../../sql/pprof/sample_labels.sql"),
@@ -25,7 +30,8 @@ const SAMPLE_LABELS: CannedQuery = CannedQuery {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceFrame {
-    pub name: String,
+    /// Shared between the frames of one node (a large profile has millions of frames).
+    pub name: Arc<str>,
     /// Inlined into the next frame (pprof prints ` (inline)`).
     pub inline: bool,
 }
@@ -158,7 +164,12 @@ pub async fn traces(
     let sql = format!(
         "{}{}",
         rows.with,
-        TRACES.render(&[("input", Param::Sql("g".into()))])?
+        if rows.decisions.frame_alive.is_some() {
+            &TRACES_REWRITTEN
+        } else {
+            &TRACES
+        }
+        .render(&[("input", Param::Sql("g".into()))])?
     );
     let (frames, total, labels) = futures::join!(
         engine.sql_with_udfs(&sql, &rows.udfs),
@@ -171,6 +182,16 @@ pub async fn traces(
     let fmt = ValueFormat {
         sample_unit: rows.sample_type.unit.clone(),
         output_unit: "minimum".into(),
+    };
+    let mut shared: Vec<Option<Arc<str>>> = Vec::new();
+    let mut name_of = |id: u32| -> Arc<str> {
+        let i = id as usize;
+        if shared.len() <= i {
+            shared.resize(i + 1, None);
+        }
+        shared[i]
+            .get_or_insert_with(|| Arc::from(names.get(id)))
+            .clone()
     };
     let mut samples: Vec<TraceSample> = Vec::new();
     let mut label_keys: Vec<&str> = Vec::new();
@@ -194,7 +215,7 @@ pub async fn traces(
             }
             if let Some(s) = samples.last_mut() {
                 s.frames.push(TraceFrame {
-                    name: names.get(&nodes[k]).cloned().unwrap_or_default(),
+                    name: name_of(nodes[k]),
                     inline: inline[k],
                 });
             }
