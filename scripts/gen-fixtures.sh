@@ -402,6 +402,10 @@ for P in "${profiles[@]}"; do
   rxref tagroot tagroot -top -cum '-tagroot={}'
   ref lines -top -lines
   ref files -top -files
+  # File names as pprof rewrites them: a configured prefix, and the source-path heuristic
+  # (strip up to the base name of the search folder).
+  ref trimpath.files -top -files -trim_path=example.com
+  ref sourcepath.files -top -files -source_path=/nonexistent/profsql-fixtures
   ref filefunctions -top -filefunctions
   ref addresses -top -addresses -nodecount=30
   ref noinlines -top -noinlines
@@ -587,6 +591,7 @@ of this table.
 | \`A.base.top.txt\` | \`-top -base=B A\` |
 | \`A.normalize.txt\` | \`-top -normalize -base=B A\` |
 | \`A.drop_negative.txt\` | \`-top -drop_negative -diff_base=B A\` |
+| \`P.trimpath.files.txt\`, \`P.sourcepath.files.txt\` | \`-top -files -trim_path=example.com\` and \`-top -files -source_path=/nonexistent/profsql-fixtures\`: file names after pprof's trim rules |
 | \`A.merge.top.txt\`, \`A.merge.traces.txt\` | \`-top B A\` and \`-traces B A\`: pprof merges the two profiles first, so these check merge identity (which samples add up) and order |
 | \`P.sample_types\` | the sample types \`type/unit\`, one a line in profile order, then \`default=<type>\`: the type marked \`[dflt]\` in \`-raw\`, else the last one (pprof's rule; runtime/pprof marks a default only in the allocs profile) |
 | \`P.exact.T.tsv\` | for each sample type \`T\`: \`name<TAB>flat<TAB>cum\` (no header) for every function row of \`go tool pprof -top -nodecount=0 -nodefraction=0 -edgefraction=0 -sample_index=T -unit=U P\`, in pprof's row order, values as plain integers in the type's own unit. \`U\` is \`ns\` for nanoseconds, \`B\` for bytes, and \`-unit\` is not passed for counts. The unit suffix and a trailing \` (inline)\` / \` (partial-inline)\` on names are removed. |

@@ -137,6 +137,8 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
                 load.bases.push(value?);
             }
             "-normalize" => load.normalize = true,
+            "-trim_path" => o.trim_path = value,
+            "-source_path" => o.source_path.push(value?),
             f if !f.starts_with('-') => load.sources.push(a.to_string()),
             "-drop_negative" => o.drop_negative = true,
             "-taghide" => o.taghide = value,

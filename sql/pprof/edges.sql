@@ -4,7 +4,7 @@
 -- parent_id).
 SELECT parent_id, node_id, SUM(v) AS weight, SUM(d) AS weight_div, bool_and(inl) AS inline
 FROM (
-    SELECT sample_id, parent_id, node_id, ANY_VALUE(v) AS v, ANY_VALUE(d) AS d,
+    SELECT sample_id, parent_id, node_id, MAX(v) AS v, MAX(d) AS d,
            bool_and(is_inline) AS inl
     FROM {{input}}
     WHERE parent_id IS NOT NULL AND parent_id <> node_id

@@ -12,7 +12,7 @@ SELECT node_id,
 FROM (
     SELECT node_id, parent_id, bool_and(inl) AS inl, SUM(v) AS w
     FROM (
-        SELECT sample_id, node_id, parent_id, bool_and(is_inline) AS inl, ANY_VALUE(v) AS v
+        SELECT sample_id, node_id, parent_id, bool_and(is_inline) AS inl, MAX(v) AS v
         FROM {{input}}
         WHERE parent_id <> node_id AND pprof_label_node(node_id)
         GROUP BY sample_id, node_id, parent_id

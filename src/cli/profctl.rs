@@ -105,6 +105,13 @@ pub struct Opts {
     /// Hide nodes with negative values (diffs).
     #[arg(long)]
     pub drop_negative: bool,
+    /// Prefix removed from the source paths recorded in the profile (':'-separated).
+    #[arg(long)]
+    pub trim_path: Option<String>,
+    /// Source folder (repeatable): file names are shortened after its base name as pprof
+    /// does; `list` searches it for sources (default: the working directory).
+    #[arg(long)]
+    pub source_path: Vec<String>,
     /// Print the structured payload as JSON.
     #[arg(long)]
     pub json: bool,
@@ -129,6 +136,8 @@ impl Opts {
             granularity: Granularity::parse(&self.granularity)?,
             noinlines: self.noinlines,
             drop_negative: self.drop_negative,
+            trim_path: self.trim_path.clone(),
+            source_path: self.source_path.clone(),
             ..ReportOptions::default()
         })
     }
@@ -200,15 +209,9 @@ pub struct ListArgs {
     /// Regex matched against function names.
     #[arg(long, allow_hyphen_values = true)]
     pub function: String,
-    /// Repository root searched for sources first.
+    /// Repository root, searched for sources before any --source_path.
     #[arg(long)]
     pub repo_root: Option<String>,
-    /// Prefix removed from the paths recorded in the profile (':'-separated list).
-    #[arg(long, default_value = "")]
-    pub trim_path: String,
-    /// Directory searched for sources (repeatable; default: the working directory).
-    #[arg(long)]
-    pub source_path: Vec<String>,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -374,9 +377,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             let o = a.common.options()?;
             let mut src = SourceOptions {
                 source_path: a.repo_root.iter().cloned().collect(),
-                trim_path: a.trim_path.clone(),
+                trim_path: o.trim_path.clone().unwrap_or_default(),
             };
-            src.source_path.extend(a.source_path.iter().cloned());
+            src.source_path.extend(o.source_path.iter().cloned());
             let (engine, id) = load(&a.common)?;
             let r = pprof::list(&engine, id, &o, &a.function, &src).await?;
             emit(

@@ -85,6 +85,18 @@ pub fn trim_path<'a>(path: &'a str, trim: &str, search: &[String]) -> &'a str {
 
 /// Builds the node map of one granularity.
 pub fn build(profile: &Profile, symbols: &Symbols, granularity: &str) -> NodeMap {
+    build_with(profile, symbols, granularity, "", &[])
+}
+
+/// Builds the node map of one granularity with pprof's `-trim_path` and `-source_path`
+/// applied to file names first, as pprof's reports do.
+pub fn build_with(
+    profile: &Profile,
+    symbols: &Symbols,
+    granularity: &str,
+    trim: &str,
+    search: &[String],
+) -> NodeMap {
     let mut ids: HashMap<String, u32> = HashMap::default();
     let mut names: Vec<String> = Vec::new();
     let mut node_of = Vec::with_capacity(symbols.frames.len());
@@ -98,7 +110,7 @@ pub fn build(profile: &Profile, symbols: &Symbols, granularity: &str) -> NodeMap
             let file = func
                 .map(|fun| profile.str_i64(fun.filename))
                 .filter(|s| !s.is_empty())
-                .map(|s| trim_path(&clean_path(s), "", &[]).to_string())
+                .map(|s| clean_path(trim_path(s, trim, search)).into_owned())
                 .unwrap_or_default();
             let printable = printable(
                 granularity,

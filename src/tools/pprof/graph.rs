@@ -28,6 +28,7 @@ canned!(CUT_SHOW_FROM, "cut_show_from");
 canned!(CUT_PRUNE_FROM, "cut_prune_from");
 canned!(NODES_FAST, "nodes_fast");
 canned!(NODES_GENERAL, "nodes_general");
+canned!(NODES_WHOLE, "nodes_whole");
 canned!(LABELS, "labels");
 canned!(EDGES, "edges");
 canned!(WITH_PARENT, "with_parent");
@@ -144,6 +145,11 @@ pub struct Rows {
     pub decisions: Decisions,
     pub value: String,
     pub divisor: String,
+    /// No frame was removed (no hide/show/prune_from/noinlines): each sample's leaf is
+    /// still its depth-0 frame.
+    pub whole_stacks: bool,
+    /// Nodes built for this request's trim_path/source_path (else the profile's cached ones).
+    pub nodes: Option<std::sync::Arc<crate::tables::nodes::NodeMap>>,
 }
 
 fn q(name: &str) -> String {
@@ -194,13 +200,26 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
         ("filters", Param::Sql(filters)),
     ];
     let mut stages: Vec<(String, String)> = Vec::new();
+    let mut custom_nodes = None;
     if fast {
         stages.push(("r0".into(), ROWS_FAST.render(&base)?));
     } else {
-        udfs.push(lookup_udf(
-            "pprof_node",
-            lp.node_map(o.granularity.as_str()).node_of.clone(),
-        ));
+        let g = o.granularity.as_str();
+        let trim = o.trim_path.as_deref().unwrap_or("");
+        if !trim.is_empty() || !o.source_path.is_empty() {
+            custom_nodes = Some(std::sync::Arc::new(crate::tables::nodes::build_with(
+                &lp.profile,
+                &lp.symbols,
+                g,
+                trim,
+                &o.source_path,
+            )));
+        }
+        let node_of = match &custom_nodes {
+            Some(m) => m.node_of.clone(),
+            None => lp.node_map(g).node_of.clone(),
+        };
+        udfs.push(lookup_udf("pprof_node", node_of));
         stages.push(("r0".into(), ROWS_GENERAL.render(&base)?));
     }
     let mut cut = |name: &str, query: &CannedQuery, bits: &Option<Vec<bool>>| {
@@ -223,6 +242,8 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
         with.push_str(&format!("{name} AS ({sql}),\n"));
     }
     with.push_str(&format!("g AS (SELECT * FROM {last})\n"));
+    let whole_stacks =
+        decisions.frame_alive.is_none() && decisions.prune_from.is_none() && !o.noinlines;
     Ok(Rows {
         profile_id: pid,
         sample_type,
@@ -232,6 +253,8 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
         decisions,
         value,
         divisor,
+        nodes: custom_nodes,
+        whole_stacks,
     })
 }
 
@@ -276,9 +299,11 @@ pub(crate) fn internal(query: &'static str, detail: String) -> ToolError {
 }
 
 /// Node names of a profile at a granularity, by node id.
-pub fn node_names<'a>(lp: &'a LoadedProfile, rows: &Rows, g: Granularity) -> NodeNames<'a> {
+pub fn node_names<'a>(lp: &'a LoadedProfile, rows: &'a Rows, g: Granularity) -> NodeNames<'a> {
     if rows.fast {
         NodeNames::Functions(&lp.symbols.names)
+    } else if let Some(m) = &rows.nodes {
+        NodeNames::Nodes(&m.names)
     } else {
         NodeNames::Nodes(&lp.node_map(g.as_str()).names)
     }
@@ -342,6 +367,8 @@ pub async fn all_nodes(
 ) -> Result<Vec<Node>, ToolError> {
     let query = if rows.fast {
         &NODES_FAST
+    } else if rows.whole_stacks {
+        &NODES_WHOLE
     } else {
         &NODES_GENERAL
     };

@@ -128,6 +128,9 @@ pub async fn list(
     let lp = engine.profile(profile_id)?;
     let mut o = o.clone();
     o.granularity = Granularity::Lines;
+    // Paths are trimmed below for display and search; nodes keep the recorded names.
+    o.trim_path = None;
+    o.source_path.clear();
     let trim = Trim {
         enabled: false,
         nodecount: 0,

@@ -8,7 +8,9 @@
 //! mapping, lines, folded), samples by (locations, sorted string labels, sorted numeric
 //! labels with units). Ids are renumbered 1..n in first-seen order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::decode::proto::{
     Function, Label, Line, Location, Mapping, ProfileMessage, Sample, StringTable, ValueType,

@@ -54,7 +54,8 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         samples: msg.sample.len(),
         totals,
     };
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Level 1: several times faster than the default for a few percent more bytes.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&msg.encode_to_vec())
         .and_then(|_| gz.finish())
         .map(|bytes| (bytes, report))

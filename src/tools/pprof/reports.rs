@@ -1,5 +1,6 @@
 //! top and peek: graph reports with pprof's headers, units and percentages.
 
+use datafusion::arrow::array::Array;
 use regex::Regex;
 use serde::Serialize;
 
@@ -219,7 +220,22 @@ pub async fn peek(
         nodecount: 0,
         labels: false,
     };
-    let (g, rows) = graph(engine, lp, o, trim).await?;
+    // At functions granularity node ids are function name ids, so the matching nodes are
+    // known before the graph and its edges can be computed alongside it.
+    let pre = super::graph::rows(lp, o, false)?;
+    let predicted: Option<Vec<u32>> = pre.fast.then(|| {
+        let names = &lp.symbols.names;
+        (0..names.len() as u32)
+            .filter(|&i| rx.is_match(names.value(i as usize)))
+            .collect()
+    });
+    let (g, all_edges) = match &predicted {
+        Some(ids) => {
+            let (g, e) = futures::join!(graph(engine, lp, o, trim), edges(engine, &pre, ids));
+            (g?.0, Some(e?))
+        }
+        None => (graph(engine, lp, o, trim).await?.0, None),
+    };
     let (fmt, tl, header) = graph_header(lp, &g, o, 0);
     let matched: Vec<&Node> = g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
     if matched.is_empty() {
@@ -227,8 +243,13 @@ pub async fn peek(
             "no matches found for regexp: {regex}"
         )));
     }
-    let ids: Vec<u32> = matched.iter().map(|n| n.id).collect();
-    let all_edges = edges(engine, &rows, &ids).await?;
+    let all_edges = match all_edges {
+        Some(e) => e,
+        None => {
+            let ids: Vec<u32> = matched.iter().map(|n| n.id).collect();
+            edges(engine, &pre, &ids).await?
+        }
+    };
     let name_of = |id: u32| {
         g.nodes
             .iter()

@@ -31,9 +31,14 @@ const SAMPLE_LABELS: CannedQuery = CannedQuery {
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceFrame {
     /// Shared between the frames of one node (a large profile has millions of frames).
+    #[serde(serialize_with = "as_str")]
     pub name: Arc<str>,
     /// Inlined into the next frame (pprof prints ` (inline)`).
     pub inline: bool,
+}
+
+fn as_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
 }
 
 #[derive(Clone, Debug, Serialize)]
