@@ -68,6 +68,8 @@ fn shell_words(s: &str) -> Vec<String> {
 /// How the profile is read: bases to subtract, and whether to compact it first.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Load {
+    tagroot: Option<String>,
+    tagleaf: Option<String>,
     /// Other profiles on the command line, merged before the profile in that order.
     sources: Vec<String>,
     bases: Vec<String>,
@@ -137,6 +139,8 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
                 load.bases.push(value?);
             }
             "-normalize" => load.normalize = true,
+            "-tagroot" => load.tagroot = value,
+            "-tagleaf" => load.tagleaf = value,
             "-trim_path" => o.trim_path = value,
             "-source_path" => o.source_path.push(value?),
             f if !f.starts_with('-') => load.sources.push(a.to_string()),
@@ -237,7 +241,8 @@ fn normalise(text: &str) -> String {
 fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
     let mut e = common::engine();
     let name = path.display().to_string();
-    if load.bases.is_empty() && load.sources.is_empty() && !load.compact {
+    let plain = load.tagroot.is_none() && load.tagleaf.is_none();
+    if load.bases.is_empty() && load.sources.is_empty() && !load.compact && plain {
         let id = e.load_file(path).map_err(|x| x.to_string())?;
         return Ok((e, id));
     }
@@ -267,6 +272,16 @@ fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
             BaseMode::Subtract
         };
         combine::with_base(vec![p], bases, mode, load.normalize).map_err(|x| x.to_string())?
+    };
+    let p = match pprof::label_nodes::add_label_nodes(
+        &p,
+        load.tagroot.as_deref(),
+        load.tagleaf.as_deref(),
+    )
+    .map_err(|x| x.to_string())?
+    {
+        Some((with_labels, _)) => with_labels,
+        None => p,
     };
     let id = e.add_profile(name, p).map_err(|x| x.to_string())?;
     Ok((e, id))

@@ -93,6 +93,12 @@ pub struct Opts {
     /// Ignore label keys matching this regex.
     #[arg(long, alias = "tag_hide", allow_hyphen_values = true)]
     pub taghide: Option<String>,
+    /// Add frames named after these labels' values at the root (comma-separated keys).
+    #[arg(long, allow_hyphen_values = true)]
+    pub tagroot: Option<String>,
+    /// Add frames named after these labels' values at the leaf (comma-separated keys).
+    #[arg(long, allow_hyphen_values = true)]
+    pub tagleaf: Option<String>,
     /// Percentages relative to the filtered total.
     #[arg(long)]
     pub relative_percentages: bool,
@@ -297,10 +303,6 @@ pub struct DiffTopArgs {
 fn load(common: &Common) -> Result<(Engine, u32), CliError> {
     let mut engine = Engine::from_env()?;
     let (bases, mode) = match (common.base.is_empty(), common.diff_base.is_empty()) {
-        (true, true) if !common.normalize => {
-            let id = engine.load_file(&common.profile)?;
-            return Ok((engine, id));
-        }
         (false, false) => {
             return Err(CliError::Usage(
                 "--base and --diff_base cannot both be given".into(),
@@ -310,12 +312,29 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         (false, _) => (&common.base, BaseMode::Subtract),
     };
     let source = engine.decode_file(&common.profile)?;
-    let bases = bases
-        .iter()
-        .map(|b| engine.decode_file(b))
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged = combine::with_base(vec![source], bases, mode, common.normalize)?;
-    let id = engine.add_profile(common.profile.display().to_string(), merged)?;
+    let profile = if bases.is_empty() && !common.normalize {
+        source
+    } else {
+        let bases = bases
+            .iter()
+            .map(|b| engine.decode_file(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        combine::with_base(vec![source], bases, mode, common.normalize)?
+    };
+    let (tagroot, tagleaf) = (
+        common.opts.tagroot.as_deref(),
+        common.opts.tagleaf.as_deref(),
+    );
+    let profile = match pprof::label_nodes::add_label_nodes(&profile, tagroot, tagleaf)? {
+        Some((with_labels, unmatched)) => {
+            for w in unmatched {
+                eprintln!("{w} expression matched no samples");
+            }
+            with_labels
+        }
+        None => profile,
+    };
+    let id = engine.add_profile(common.profile.display().to_string(), profile)?;
     Ok((engine, id))
 }
 

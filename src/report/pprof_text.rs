@@ -89,10 +89,19 @@ pub fn traces(r: &TracesReport) -> String {
         for l in &s.labels {
             let _ = writeln!(out, "{:>10}:  {}", l.key, l.value);
         }
+        // Hand-assembled lines: a large profile has millions of frames, and the format
+        // machinery dominated the time.
         for (i, f) in s.frames.iter().enumerate() {
-            let value = if i == 0 { s.value_fmt.as_str() } else { "" };
-            let inl = if f.inline { " (inline)" } else { "" };
-            let _ = writeln!(out, "{value:>10}   {}{inl}", f.name);
+            if i == 0 {
+                let _ = write!(out, "{:>10}   ", s.value_fmt);
+            } else {
+                out.push_str("             ");
+            }
+            out.push_str(&f.name);
+            if f.inline {
+                out.push_str(" (inline)");
+            }
+            out.push('\n');
         }
     }
     let _ = writeln!(out, "{TRACES_SEPARATOR}");

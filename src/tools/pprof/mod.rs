@@ -5,6 +5,7 @@ pub mod combine;
 pub mod diff_top;
 pub mod filters;
 pub mod graph;
+pub mod label_nodes;
 pub mod labels;
 pub mod list;
 pub mod mask;

@@ -198,7 +198,7 @@ pub async fn traces(
             .get_or_insert_with(|| Arc::from(names.get(id)))
             .clone()
     };
-    let mut samples: Vec<TraceSample> = Vec::new();
+    let mut samples: Vec<TraceSample> = Vec::with_capacity(lp.profile.samples.len());
     let mut label_keys: Vec<&str> = Vec::new();
     for b in &frames.batches {
         let ids = sample_ids(b)?;
