@@ -1,6 +1,7 @@
 //! pprof decoding: container sniffing, protobuf parsing, validation.
 
 mod compress;
+mod legacy;
 pub mod model;
 mod parse;
 pub mod proto;
@@ -39,6 +40,8 @@ pub enum Reason {
     Concatenated,
     #[error("{0}")]
     Config(String),
+    #[error("this is a {0}, which profsql does not read; convert it with `go tool pprof -proto FILE > FILE.pb.gz`")]
+    Legacy(String),
 }
 
 /// A decoding failure, naming the file.
@@ -83,7 +86,7 @@ pub fn decode_bytes(name: &str, data: &[u8], opts: &DecodeOptions) -> Result<Pro
         return Err(err(Reason::Empty));
     }
     let raw = compress::decompress(data, opts.max_decompressed).map_err(err)?;
-    parse::parse(&raw).map_err(err)
+    parse_named(&raw).map_err(err)
 }
 
 /// Reads and decodes a profile file.
@@ -109,8 +112,16 @@ pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeE
             // The compressed bytes are not needed once inflated; free them before parsing,
             // which is when memory peaks.
             drop(data);
-            parse::parse(&raw).map_err(err)
+            parse_named(&raw).map_err(err)
         }
-        None => parse::parse(&data).map_err(err),
+        None => parse_named(&data).map_err(err),
     }
+}
+
+/// Parses profile.proto; when that fails on a legacy format, says which one it is.
+fn parse_named(raw: &[u8]) -> Result<Profile, Reason> {
+    parse::parse(raw).map_err(|e| match legacy::sniff(raw) {
+        Some(format) => Reason::Legacy(format),
+        None => e,
+    })
 }
