@@ -158,9 +158,23 @@ fn q(name: &str) -> String {
 
 /// Builds the row pipeline for a profile and options.
 pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Result<Rows, ToolError> {
+    rows_of(lp, o, force_general, None)
+}
+
+/// `rows`, keeping only the frames `only_frames` marks (by frame key) when that cannot
+/// change any kept node's numbers: on the general path with whole stacks, where a leaf is
+/// depth 0 whatever else is dropped. For reports that need a few nodes (list).
+pub fn rows_of(
+    lp: &LoadedProfile,
+    o: &ReportOptions,
+    force_general: bool,
+    only_frames: Option<Vec<bool>>,
+) -> Result<Rows, ToolError> {
     o.validate()?;
     let sample_type = resolve_sample_type(lp, o.sample_index.as_deref())?;
     let decisions = decide(lp, o)?;
+    let whole_stacks =
+        decisions.frame_alive.is_none() && decisions.prune_from.is_none() && !o.noinlines;
     let pid = lp.id;
     let value = q(&sample_type.column);
     let divisor = if o.mean {
@@ -185,6 +199,10 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
     }
     if o.noinlines {
         filters.push_str(" AND NOT f.is_inline");
+    }
+    if let Some(only) = only_frames.filter(|_| !fast && whole_stacks) {
+        udfs.push(mask_udf("pprof_only_frame", only));
+        filters.push_str(" AND pprof_only_frame(f.frame_key)");
     }
     let base = [
         ("profile_id", Param::Int(pid.into())),
@@ -242,8 +260,6 @@ pub fn rows(lp: &LoadedProfile, o: &ReportOptions, force_general: bool) -> Resul
         with.push_str(&format!("{name} AS ({sql}),\n"));
     }
     with.push_str(&format!("g AS (SELECT * FROM {last})\n"));
-    let whole_stacks =
-        decisions.frame_alive.is_none() && decisions.prune_from.is_none() && !o.noinlines;
     Ok(Rows {
         profile_id: pid,
         sample_type,
@@ -426,7 +442,18 @@ pub async fn graph(
     o: &ReportOptions,
     trim: Trim,
 ) -> Result<(Graph, Rows), ToolError> {
-    let rows = rows(lp, o, false)?;
+    graph_of(engine, lp, o, trim, None).await
+}
+
+/// `graph` over `rows_of(.., only_frames)`: numbers of the other nodes may be missing.
+pub async fn graph_of(
+    engine: &Engine,
+    lp: &LoadedProfile,
+    o: &ReportOptions,
+    trim: Trim,
+    only_frames: Option<Vec<bool>>,
+) -> Result<(Graph, Rows), ToolError> {
+    let rows = rows_of(lp, o, false, only_frames)?;
     let (nodes, total) = futures::join!(
         all_nodes(engine, lp, &rows, o.granularity),
         total(engine, &rows, o)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use regex::Regex;
 use serde::Serialize;
 
-use super::graph::{graph, Trim};
+use super::graph::{graph_of, Trim};
 use super::measurement::percentage;
 use super::options::{Granularity, ReportOptions};
 use super::ValueFormat;
@@ -136,13 +136,26 @@ pub async fn list(
         nodecount: 0,
         labels: false,
     };
-    let (g, _) = graph(engine, lp, &o, trim).await?;
+    // Only the matching functions' frames matter here.
+    let p = &lp.profile;
+    let only: Vec<bool> = lp
+        .symbols
+        .frames
+        .iter()
+        .map(|f| {
+            let name = (f.function_id != 0)
+                .then(|| p.function_index.get(f.function_id))
+                .flatten()
+                .map_or("", |i| p.str_i64(p.functions[i as usize].name));
+            rx.is_match(name)
+        })
+        .collect();
+    let (g, _) = graph_of(engine, lp, &o, trim, Some(only)).await?;
     let fmt = ValueFormat {
         sample_unit: g.sample_type.unit.clone(),
         output_unit: "minimum".into(),
     };
     // What each lines-granularity node is: function, file, line, start line.
-    let p = &lp.profile;
     let map = lp.node_map(Granularity::Lines.as_str());
     let search = src.source_path.join(":");
     let search_dirs: Vec<String> = src.source_path.clone();

@@ -248,36 +248,41 @@ fn scale_units(sources: &mut [Source<'_>]) -> Result<(), MergeError> {
 struct MappingKey {
     size: u64,
     offset: u64,
-    build_id_or_file: String,
+    /// Merged string id of the build id, else of the file (0: neither, a fake mapping).
+    build_id_or_file: i64,
 }
 
 #[derive(Hash, PartialEq, Eq)]
 struct LocationKey {
     addr: u64,
     mapping_id: u64,
-    lines: String,
+    /// pprof's line key slots (see `map_location`); None is an empty slot. Go compares
+    /// them as hex strings, which are equal exactly when these numbers are.
+    lines: Vec<Option<i128>>,
     is_folded: bool,
 }
 
+/// Strings are ids in the merged string table: equal strings, equal ids.
 #[derive(Hash, PartialEq, Eq)]
 struct FunctionKey {
     start_line: i64,
-    name: String,
-    system_name: String,
-    filename: String,
+    name: i64,
+    system_name: i64,
+    filename: i64,
 }
 
-/// String labels by key (values in order) and numeric labels by key (values, units).
-type Labels = (
-    BTreeMap<String, Vec<String>>,
-    BTreeMap<String, (Vec<i64>, Vec<String>)>,
+/// String labels by key (key id, value ids in order) and numeric labels by key (key id,
+/// values, unit ids), sorted by key text as pprof sorts them.
+type Labels<'a> = (
+    BTreeMap<&'a str, (i64, Vec<i64>)>,
+    BTreeMap<&'a str, (i64, Vec<i64>, Vec<i64>)>,
 );
 
 #[derive(Hash, PartialEq, Eq)]
 struct SampleKey {
     locations: Vec<u64>,
-    strings: Vec<(String, Vec<String>)>,
-    numbers: Vec<(String, Vec<i64>, Vec<String>)>,
+    strings: Vec<(i64, Vec<i64>)>,
+    numbers: Vec<(i64, Vec<i64>, Vec<i64>)>,
 }
 
 struct Merger {
@@ -294,9 +299,31 @@ struct SourceMemo {
     mappings: Vec<Option<(usize, i64)>>,
     functions: Vec<Option<u64>>,
     locations: Vec<Option<u64>>,
+    /// Source string index -> merged string id.
+    strings: Vec<Option<i64>>,
 }
 
 impl Merger {
+    /// The merged id of source string `index`.
+    fn sid(&mut self, p: &Profile, memo: &mut SourceMemo, index: u32) -> i64 {
+        let i = index as usize;
+        if let Some(Some(id)) = memo.strings.get(i) {
+            return *id;
+        }
+        let id = self.strings.add(p.str(index));
+        if let Some(slot) = memo.strings.get_mut(i) {
+            *slot = Some(id);
+        }
+        id
+    }
+
+    fn sid_i64(&mut self, p: &Profile, memo: &mut SourceMemo, index: i64) -> i64 {
+        match u32::try_from(index) {
+            Ok(i) => self.sid(p, memo, i),
+            Err(_) => 0,
+        }
+    }
+
     fn map_mapping(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> (usize, i64) {
         if let Some(m) = memo.mappings[index] {
             return m;
@@ -305,12 +332,13 @@ impl Merger {
         let size = src.memory_limit.wrapping_sub(src.memory_start);
         let size = size.wrapping_add(0xfff);
         let size = size - size % 0x1000;
-        let build_id = p.str_i64(src.build_id);
-        let file = p.str_i64(src.filename);
+        let build_id = self.sid_i64(p, memo, src.build_id);
+        let file = self.sid_i64(p, memo, src.filename);
         let key = MappingKey {
             size,
             offset: src.file_offset,
-            build_id_or_file: if !build_id.is_empty() { build_id } else { file }.to_string(),
+            // Id 0 is the empty string.
+            build_id_or_file: if build_id != 0 { build_id } else { file },
         };
         let got = if let Some(&m) = self.mappings.get(&key) {
             let start = self.out.mapping[m].memory_start;
@@ -319,8 +347,8 @@ impl Merger {
             let m = self.out.mapping.len();
             self.out.mapping.push(Mapping {
                 id: m as u64 + 1,
-                filename: self.strings.add(file),
-                build_id: self.strings.add(build_id),
+                filename: file,
+                build_id,
                 ..src.clone()
             });
             self.mappings.insert(key, m);
@@ -337,9 +365,9 @@ impl Merger {
         let src = &p.functions[index];
         let key = FunctionKey {
             start_line: src.start_line,
-            name: p.str_i64(src.name).to_string(),
-            system_name: p.str_i64(src.system_name).to_string(),
-            filename: p.str_i64(src.filename).to_string(),
+            name: self.sid_i64(p, memo, src.name),
+            system_name: self.sid_i64(p, memo, src.system_name),
+            filename: self.sid_i64(p, memo, src.filename),
         };
         let id = match self.functions.get(&key) {
             Some(&id) => id,
@@ -347,9 +375,9 @@ impl Merger {
                 let id = self.out.function.len() as u64 + 1;
                 self.out.function.push(Function {
                     id,
-                    name: self.strings.add(&key.name),
-                    system_name: self.strings.add(&key.system_name),
-                    filename: self.strings.add(&key.filename),
+                    name: key.name,
+                    system_name: key.system_name,
+                    filename: key.filename,
                     start_line: key.start_line,
                 });
                 self.functions.insert(key, id);
@@ -389,13 +417,13 @@ impl Merger {
         }
         // pprof sizes this array len*3 but indexes it i*2..i*2+2, so a line's column is
         // overwritten by the next line's function: reproduce it, it decides identity.
-        let mut parts = vec![String::new(); lines.len() * 3];
+        let mut slots: Vec<Option<i128>> = vec![None; lines.len() * 3];
         for (i, l) in lines.iter().enumerate() {
             if l.function_id != 0 {
-                parts[i * 2] = format!("{:x}", l.function_id);
+                slots[i * 2] = Some(i128::from(l.function_id));
             }
-            parts[i * 2 + 1] = go_hex(l.line);
-            parts[i * 2 + 2] = go_hex(l.column);
+            slots[i * 2 + 1] = Some(i128::from(l.line));
+            slots[i * 2 + 2] = Some(i128::from(l.column));
         }
         let (mapping_id, rel) = match mapping {
             Some((m, _)) => (
@@ -407,7 +435,7 @@ impl Merger {
         let key = LocationKey {
             addr: rel,
             mapping_id,
-            lines: parts.join("|"),
+            lines: slots,
             is_folded: src.is_folded,
         };
         let id = match self.locations.get(&key) {
@@ -439,28 +467,43 @@ impl Merger {
             .collect();
         let (mut strs, mut nums): Labels = Default::default();
         for l in store.labels(i) {
-            let key = p.str(l.key()).to_string();
+            let key = p.str(l.key());
             if l.is_string() {
-                strs.entry(key)
-                    .or_default()
-                    .push(p.str(l.str()).to_string());
+                let v = self.sid(p, memo, l.str());
+                match strs.get_mut(key) {
+                    Some(e) => e.1.push(v),
+                    None => {
+                        let k = self.sid(p, memo, l.key());
+                        strs.insert(key, (k, vec![v]));
+                    }
+                }
             } else if let Some((num, unit)) = store.label_number(l) {
-                let e = nums.entry(key).or_default();
-                e.0.push(num);
-                e.1.push(p.str(unit).to_string());
+                let u = self.sid(p, memo, unit);
+                match nums.get_mut(key) {
+                    Some(e) => {
+                        e.1.push(num);
+                        e.2.push(u);
+                    }
+                    None => {
+                        let k = self.sid(p, memo, l.key());
+                        nums.insert(key, (k, vec![num], vec![u]));
+                    }
+                }
             }
         }
         if let Some((k, v)) = &src.set_label {
-            strs.insert(k.clone(), vec![v.clone()]);
+            let (kid, vid) = (self.strings.add(k), self.strings.add(v));
+            strs.insert(k.as_str(), (kid, vec![vid]));
         }
         let key = SampleKey {
             locations: locations.clone(),
-            strings: strs.into_iter().collect(),
+            strings: strs.into_values().collect(),
             numbers: nums
-                .into_iter()
-                .map(|(k, (v, u))| {
-                    // A key without any unit has no unit list (pprof's NumUnit).
-                    let u = if u.iter().all(String::is_empty) {
+                .into_values()
+                .map(|(k, v, u)| {
+                    // A key without any unit has no unit list (pprof's NumUnit); id 0 is
+                    // the empty string.
+                    let u = if u.iter().all(|&u| u == 0) {
                         Vec::new()
                     } else {
                         u
@@ -477,23 +520,20 @@ impl Merger {
         }
         let mut label = Vec::new();
         for (k, vs) in &key.strings {
-            let kx = self.strings.add(k);
-            for v in vs {
+            for &v in vs {
                 label.push(Label {
-                    key: kx,
-                    str: self.strings.add(v),
+                    key: *k,
+                    str: v,
                     ..Label::default()
                 });
             }
         }
         for (k, vs, us) in &key.numbers {
-            let kx = self.strings.add(k);
             for (j, &v) in vs.iter().enumerate() {
-                let unit = us.get(j).map_or(0, |u| self.strings.add(u));
                 label.push(Label {
-                    key: kx,
+                    key: *k,
                     num: v,
-                    num_unit: unit,
+                    num_unit: us.get(j).copied().unwrap_or(0),
                     ..Label::default()
                 });
             }
@@ -504,15 +544,6 @@ impl Merger {
             value: values,
             label,
         });
-    }
-}
-
-/// Go's `strconv.FormatInt(v, 16)`.
-fn go_hex(v: i64) -> String {
-    if v < 0 {
-        format!("-{:x}", v.unsigned_abs())
-    } else {
-        format!("{v:x}")
     }
 }
 
@@ -585,6 +616,7 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
             mappings: vec![None; p.mappings.len()],
             functions: vec![None; p.functions.len()],
             locations: vec![None; p.locations.len()],
+            strings: vec![None; datafusion::arrow::array::Array::len(p.strings.as_ref())],
         };
         if m.out.mapping.is_empty() && !p.mappings.is_empty() {
             m.map_mapping(p, &mut memo, 0);
