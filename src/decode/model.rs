@@ -200,6 +200,24 @@ impl Profile {
         u32::try_from(index).map_or("", |i| self.str(i))
     }
 
+    /// The function with this id; None for id 0 (no function) or an unknown id.
+    pub fn function(&self, id: u64) -> Option<&Function> {
+        if id == 0 {
+            return None;
+        }
+        self.function_index
+            .get(id)
+            .and_then(|i| self.functions.get(i as usize))
+    }
+
+    /// The file name of a location's mapping (the binary); None without a mapping.
+    pub fn mapping_file(&self, location: &Location) -> Option<&str> {
+        self.mapping_index
+            .get(location.mapping_id)
+            .and_then(|m| self.mappings.get(m as usize))
+            .map(|m| self.str_i64(m.filename))
+    }
+
     pub fn lines_of(&self, location: &Location) -> &[Line] {
         self.lines
             .get(location.line_start as usize..location.line_end as usize)

@@ -102,10 +102,7 @@ pub fn build_with(
     let mut node_of = Vec::with_capacity(symbols.frames.len());
     for (li, loc) in profile.locations.iter().enumerate() {
         for f in symbols.location_frames(li as u32) {
-            let func = (f.function_id != 0)
-                .then(|| profile.function_index.get(f.function_id))
-                .flatten()
-                .map(|i| &profile.functions[i as usize]);
+            let func = profile.function(f.function_id);
             let name = func.map_or("", |fun| profile.str_i64(fun.name));
             let file = func
                 .map(|fun| profile.str_i64(fun.filename))
@@ -127,9 +124,7 @@ pub fn build_with(
             let nameless = name.is_empty() || granularity == "files";
             let key = if nameless {
                 let start = func.map_or(-1, |fun| fun.start_line);
-                let objfile = profile.mapping_index.get(loc.mapping_id).map_or("", |m| {
-                    profile.str_i64(profile.mappings[m as usize].filename)
-                });
+                let objfile = profile.mapping_file(loc).unwrap_or("");
                 format!("{printable}\0{objfile}\0{start}")
             } else {
                 printable.clone()

@@ -82,11 +82,7 @@ pub fn path_base(path: &str) -> &str {
 /// file. Named functions are simply their name.
 pub(crate) fn unnamed_frame_name(profile: &Profile, location: usize) -> String {
     let loc = &profile.locations[location];
-    let file = profile
-        .mapping_index
-        .get(loc.mapping_id)
-        .map(|m| profile.str_i64(profile.mappings[m as usize].filename))
-        .unwrap_or("");
+    let file = profile.mapping_file(loc).unwrap_or("");
     if file.is_empty() {
         "<unknown>".to_string()
     } else {

@@ -23,7 +23,7 @@ fn merge_error(e: MergeError) -> ToolError {
 }
 
 /// Decodes a message we just built (the merge's output is a profile like any other).
-fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
+pub(crate) fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
     let opts = DecodeOptions {
         max_decompressed: u64::MAX,
     };

@@ -94,10 +94,7 @@ pub async fn diff_top(
         e[2] += n.flat_value();
         e[3] += n.cum_value();
     }
-    let fmt = ValueFormat {
-        sample_unit: ga.sample_type.unit.clone(),
-        output_unit: "minimum".into(),
-    };
+    let fmt = ValueFormat::per_value(&ga.sample_type.unit);
     let mut deltas: Vec<DiffRow> = by_name
         .into_iter()
         .map(|(name, [bf, bc, af, ac])| {

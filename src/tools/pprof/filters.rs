@@ -3,8 +3,10 @@
 //! focus/ignore/hide/show (`FilterSamplesByName`), show_from, tagfocus/tagignore,
 //! prune_from, in pprof's order.
 
+use datafusion::logical_expr::ScalarUDF;
 use regex::Regex;
 
+use super::mask::mask_udf;
 use super::options::{compile, ReportOptions, TagFilter};
 use crate::tables::LoadedProfile;
 use crate::tools::ToolError;
@@ -22,6 +24,18 @@ pub struct Decisions {
     pub prune_from: Option<Vec<bool>>,
     /// Filter options that matched nothing, as pprof's warning names them.
     pub unmatched: Vec<&'static str>,
+}
+
+impl Decisions {
+    /// The sample filter for a query: the mask UDF and ` AND pprof_sample_kept(column)`;
+    /// None when every sample is kept.
+    pub fn sample_filter(&self, column: &str) -> Option<(ScalarUDF, String)> {
+        let kept = self.sample_kept.as_ref()?;
+        Some((
+            mask_udf("pprof_sample_kept", kept.clone()),
+            format!(" AND pprof_sample_kept({column})"),
+        ))
+    }
 }
 
 /// What the frame keys of a location are and how its symbols read.
@@ -42,19 +56,12 @@ fn loc_syms(lp: &LoadedProfile, li: usize) -> LocSyms<'_> {
     let lines = sym.frames[lo..hi]
         .iter()
         .map(|f| {
-            (f.function_id != 0)
-                .then(|| p.function_index.get(f.function_id))
-                .flatten()
-                .map(|i| &p.functions[i as usize])
-                .map_or(("", ""), |fun| {
-                    (p.str_i64(fun.name), p.str_i64(fun.filename))
-                })
+            p.function(f.function_id).map_or(("", ""), |fun| {
+                (p.str_i64(fun.name), p.str_i64(fun.filename))
+            })
         })
         .collect();
-    let mapping_file = p
-        .mapping_index
-        .get(loc.mapping_id)
-        .map(|m| p.str_i64(p.mappings[m as usize].filename));
+    let mapping_file = p.mapping_file(loc);
     LocSyms {
         keys: lo..hi,
         lines,

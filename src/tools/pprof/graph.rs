@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type};
+use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type, UInt64Type};
 use datafusion::logical_expr::ScalarUDF;
 
 use super::filters::{decide, Decisions};
@@ -14,14 +14,6 @@ use crate::engine::{CannedQuery, Engine, Param};
 use crate::tables::LoadedProfile;
 use crate::tools::{resolve_sample_type, SampleType, ToolError};
 
-macro_rules! canned {
-    ($name:ident, $file:literal) => {
-        pub const $name: CannedQuery = CannedQuery {
-            name: $file,
-            template: include_str!(concat!("../../../sql/pprof/", $file, ".sql")),
-        };
-    };
-}
 canned!(ROWS_FAST, "rows_fast");
 canned!(ROWS_GENERAL, "rows_general");
 canned!(CUT_SHOW_FROM, "cut_show_from");
@@ -189,9 +181,9 @@ pub fn rows_of(
     let mut udfs = Vec::new();
     let mut filters = String::new();
     let prefix = if fast { "" } else { "f." };
-    if let Some(kept) = &decisions.sample_kept {
-        udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
-        filters.push_str(&format!(" AND pprof_sample_kept({prefix}sample_id)"));
+    if let Some((udf, clause)) = decisions.sample_filter(&format!("{prefix}sample_id")) {
+        udfs.push(udf);
+        filters.push_str(&clause);
     }
     if let Some(alive) = &decisions.frame_alive {
         udfs.push(mask_udf("pprof_frame_alive", alive.clone()));
@@ -292,6 +284,15 @@ pub(crate) fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> 
         .collect())
 }
 
+pub(crate) fn col_u64(b: &RecordBatch, i: usize) -> Result<Vec<u64>, ToolError> {
+    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::UInt64)
+        .map_err(|e| internal("graph", e.to_string()))?;
+    let a = a.as_primitive::<UInt64Type>();
+    Ok((0..a.len())
+        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
+        .collect())
+}
+
 /// A string column (any string encoding) as owned values.
 pub(crate) fn col_str(b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>, ToolError> {
     let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8)
@@ -347,9 +348,9 @@ pub async fn total(engine: &Engine, rows: &Rows, o: &ReportOptions) -> Result<i6
     let mut udfs = Vec::new();
     let mut filters = String::new();
     if o.relative_percentages {
-        if let Some(kept) = &rows.decisions.sample_kept {
-            udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
-            filters.push_str(" AND pprof_sample_kept(sample_id)");
+        if let Some((udf, clause)) = rows.decisions.sample_filter("sample_id") {
+            udfs.push(udf);
+            filters.push_str(&clause);
         }
     }
     let pid = rows.profile_id;

@@ -1,11 +1,9 @@
 //! pprof's `-tagroot` / `-tagleaf`: pseudo frames named after label values, added to every
 //! sample before filtering (pprof's `addLabelNodes`), so a report can group by label.
 
-use prost::Message;
-
 use super::measurement::scaled_label;
 use crate::decode::proto::{Function, Label, Line, Location, ProfileMessage, Sample, ValueType};
-use crate::decode::{decode_bytes, DecodeOptions, Profile};
+use crate::decode::Profile;
 use crate::tools::ToolError;
 
 fn keys(spec: Option<&str>) -> Vec<&str> {
@@ -192,15 +190,6 @@ pub fn add_label_nodes(
     if !leaves.is_empty() && !leaf_matched {
         warnings.push("TagLeaf");
     }
-    let opts = DecodeOptions {
-        max_decompressed: u64::MAX,
-    };
-    let out =
-        decode_bytes("<profile with label frames>", &msg.encode_to_vec(), &opts).map_err(|e| {
-            ToolError::Internal {
-                query: "tagroot",
-                detail: e.to_string(),
-            }
-        })?;
+    let out = super::combine::reparse(&msg)?;
     Ok(Some((out, warnings)))
 }

@@ -143,18 +143,14 @@ pub async fn list(
         .frames
         .iter()
         .map(|f| {
-            let name = (f.function_id != 0)
-                .then(|| p.function_index.get(f.function_id))
-                .flatten()
-                .map_or("", |i| p.str_i64(p.functions[i as usize].name));
+            let name = p
+                .function(f.function_id)
+                .map_or("", |fun| p.str_i64(fun.name));
             rx.is_match(name)
         })
         .collect();
     let (g, _) = graph_of(engine, lp, &o, trim, Some(only)).await?;
-    let fmt = ValueFormat {
-        sample_unit: g.sample_type.unit.clone(),
-        output_unit: "minimum".into(),
-    };
+    let fmt = ValueFormat::per_value(&g.sample_type.unit);
     // What each lines-granularity node is: function, file, line, start line.
     let map = lp.node_map(Granularity::Lines.as_str());
     let search = src.source_path.join(":");
@@ -171,10 +167,7 @@ pub async fn list(
         if slot.is_some() {
             continue;
         }
-        let func = (f.function_id != 0)
-            .then(|| p.function_index.get(f.function_id))
-            .flatten()
-            .map(|i| &p.functions[i as usize]);
+        let func = p.function(f.function_id);
         *slot = Some(NodeSym {
             name: func.map_or("", |fun| p.str_i64(fun.name)).to_string(),
             file: func

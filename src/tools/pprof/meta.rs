@@ -3,17 +3,11 @@
 use serde::Serialize;
 
 use super::graph::{col_i64, col_str, internal};
-use crate::engine::{CannedQuery, Engine, Param};
+use crate::engine::{Engine, Param};
 use crate::tools::ToolError;
 
-const META_TOTALS: CannedQuery = CannedQuery {
-    name: "meta_totals",
-    template: include_str!("../../../sql/pprof/meta_totals.sql"),
-};
-const META_LABEL_KEYS: CannedQuery = CannedQuery {
-    name: "meta_label_keys",
-    template: include_str!("../../../sql/pprof/meta_label_keys.sql"),
-};
+canned!(META_TOTALS, "meta_totals");
+canned!(META_LABEL_KEYS, "meta_label_keys");
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MetaSampleType {

@@ -1,6 +1,16 @@
 //! The pprof parity tools: the same numbers and text as `go tool pprof`, computed with
 //! canned SQL (`sql/pprof/`) over the engine's tables.
 
+/// A canned query from `sql/pprof/<file>.sql`.
+macro_rules! canned {
+    ($name:ident, $file:literal) => {
+        pub const $name: crate::engine::CannedQuery = crate::engine::CannedQuery {
+            name: $file,
+            template: include_str!(concat!("../../../sql/pprof/", $file, ".sql")),
+        };
+    };
+}
+
 pub mod combine;
 pub mod diff_top;
 pub mod filters;
@@ -38,6 +48,15 @@ pub struct ValueFormat {
 }
 
 impl ValueFormat {
+    /// Each value in its own best unit (pprof's "minimum" output unit for traces, tags
+    /// and list).
+    pub fn per_value(sample_unit: &str) -> Self {
+        Self {
+            sample_unit: sample_unit.to_string(),
+            output_unit: "minimum".to_string(),
+        }
+    }
+
     pub fn format(&self, v: i64) -> String {
         measurement::scaled_label(v, &self.sample_unit, &self.output_unit)
     }
@@ -61,10 +80,7 @@ impl ValueFormat {
                 min = v;
             }
         }
-        let mut out = Self {
-            sample_unit: sample_unit.to_string(),
-            output_unit: "minimum".to_string(),
-        };
+        let mut out = Self::per_value(sample_unit);
         if !any {
             return out;
         }

@@ -6,17 +6,13 @@ use serde::Serialize;
 
 use super::graph::{self, col_i64, col_str};
 use super::labels::num_label_units;
-use super::mask::mask_udf;
 use super::measurement::{percentage, scaled_label};
 use super::options::{ReportOptions, TagKeys};
 use super::{type_label, ValueFormat};
-use crate::engine::{CannedQuery, Engine, Param};
+use crate::engine::{Engine, Param};
 use crate::tools::ToolError;
 
-const TAGS: CannedQuery = CannedQuery {
-    name: "tags",
-    template: include_str!("../../../sql/pprof/tags.sql"),
-};
+canned!(TAGS, "tags");
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TagValue {
@@ -64,9 +60,9 @@ pub async fn tags(
     let rows = graph::rows(lp, o, false)?;
     let mut udfs = Vec::new();
     let mut filters = String::new();
-    if let Some(kept) = &rows.decisions.sample_kept {
-        udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
-        filters.push_str(" AND pprof_sample_kept(s.sample_id)");
+    if let Some((udf, clause)) = rows.decisions.sample_filter("s.sample_id") {
+        udfs.push(udf);
+        filters.push_str(&clause);
     }
     let sql = TAGS.render(&[
         ("profile_id", Param::Int(rows.profile_id.into())),
@@ -99,10 +95,7 @@ pub async fn tags(
             *by_key.entry(key).or_default().entry(value).or_default() += v[k];
         }
     }
-    let fmt = ValueFormat {
-        sample_unit: rows.sample_type.unit.clone(),
-        output_unit: "minimum".into(),
-    };
+    let fmt = ValueFormat::per_value(&rows.sample_type.unit);
     let mut unmatched = rows.decisions.unmatched.clone();
     unmatched.extend(keys.unmatched(by_key.keys().map(String::as_str)));
     let out_keys = by_key

@@ -3,30 +3,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{AsArray, RecordBatch};
 use serde::Serialize;
 
-use super::graph::{self, col_bool, col_i64, col_str, col_u32, internal, node_names, Rows};
+use super::graph::{self, col_bool, col_i64, col_str, col_u32, col_u64, node_names, Rows};
 use super::labels::num_label_units;
-use super::mask::mask_udf;
 use super::measurement;
 use super::options::{ReportOptions, TagKeys};
 use super::{profile_labels, type_label, ValueFormat};
-use crate::engine::{CannedQuery, Engine, Param};
+use crate::engine::{Engine, Param};
 use crate::tools::ToolError;
 
-const TRACES: CannedQuery = CannedQuery {
-    name: "traces",
-    template: include_str!("../../../sql/pprof/traces.sql"),
-};
-const TRACES_REWRITTEN: CannedQuery = CannedQuery {
-    name: "traces_rewritten",
-    template: include_str!("../../../sql/pprof/traces_rewritten.sql"),
-};
-const SAMPLE_LABELS: CannedQuery = CannedQuery {
-    name: "sample_labels",
-    template: include_str!("../../../sql/pprof/sample_labels.sql"),
-};
+canned!(TRACES, "traces");
+canned!(TRACES_REWRITTEN, "traces_rewritten");
+canned!(SAMPLE_LABELS, "sample_labels");
 
 #[derive(Clone, Debug, Serialize)]
 pub struct TraceFrame {
@@ -79,9 +68,9 @@ type SampleLabels = BTreeMap<u64, Vec<(String, Result<String, i64>)>>;
 async fn sample_labels(engine: &Engine, rows: &Rows) -> Result<SampleLabels, ToolError> {
     let mut udfs = Vec::new();
     let mut filters = String::new();
-    if let Some(kept) = &rows.decisions.sample_kept {
-        udfs.push(mask_udf("pprof_sample_kept", kept.clone()));
-        filters.push_str(" AND pprof_sample_kept(sample_id)");
+    if let Some((udf, clause)) = rows.decisions.sample_filter("sample_id") {
+        udfs.push(udf);
+        filters.push_str(&clause);
     }
     let sql = SAMPLE_LABELS.render(&[
         ("profile_id", Param::Int(rows.profile_id.into())),
@@ -90,7 +79,7 @@ async fn sample_labels(engine: &Engine, rows: &Rows) -> Result<SampleLabels, Too
     let r = engine.sql_with_udfs(&sql, &udfs).await?;
     let mut out = SampleLabels::new();
     for b in &r.batches {
-        let ids = sample_ids(b)?;
+        let ids = col_u64(b, 0)?;
         let keys = col_str(b, 1)?;
         let strs = col_str(b, 2)?;
         let nums = col_i64(b, 3)?;
@@ -105,16 +94,6 @@ async fn sample_labels(engine: &Engine, rows: &Rows) -> Result<SampleLabels, Too
         }
     }
     Ok(out)
-}
-
-fn sample_ids(b: &RecordBatch) -> Result<Vec<u64>, ToolError> {
-    let a = datafusion::arrow::compute::cast(
-        b.column(0),
-        &datafusion::arrow::datatypes::DataType::UInt64,
-    )
-    .map_err(|e| internal("traces", e.to_string()))?;
-    let a = a.as_primitive::<datafusion::arrow::datatypes::UInt64Type>();
-    Ok((0..a.len()).map(|k| a.value(k)).collect())
 }
 
 /// pprof's label lines of one sample: strings grouped by key (values in order), then
@@ -184,10 +163,7 @@ pub async fn traces(
     let (frames, total, labels) = (frames?, total?, labels?);
     let names = node_names(lp, &rows, o.granularity);
     let units = num_label_units(&lp.profile);
-    let fmt = ValueFormat {
-        sample_unit: rows.sample_type.unit.clone(),
-        output_unit: "minimum".into(),
-    };
+    let fmt = ValueFormat::per_value(&rows.sample_type.unit);
     let mut shared: Vec<Option<Arc<str>>> = Vec::new();
     let mut name_of = |id: u32| -> Arc<str> {
         let i = id as usize;
@@ -199,9 +175,9 @@ pub async fn traces(
             .clone()
     };
     let mut samples: Vec<TraceSample> = Vec::with_capacity(lp.profile.samples.len());
-    let mut label_keys: Vec<&str> = Vec::new();
+    let mut label_keys: std::collections::BTreeSet<&str> = Default::default();
     for b in &frames.batches {
-        let ids = sample_ids(b)?;
+        let ids = col_u64(b, 0)?;
         let nodes = col_u32(b, 1)?;
         let (v, d) = (col_i64(b, 2)?, col_i64(b, 3)?);
         let inline = col_bool(b, 4)?;
