@@ -10,6 +10,7 @@ use crate::engine::Engine;
 use crate::report::{pprof_text, write_atomically};
 use crate::tools::pprof::combine::{self, BaseMode};
 use crate::tools::pprof::{self, Granularity, ReportOptions, SourceOptions};
+use crate::tools::ToolError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -302,7 +303,7 @@ pub struct DiffTopArgs {
 
 fn load(common: &Common) -> Result<(Engine, u32), CliError> {
     let mut engine = Engine::from_env()?;
-    let (bases, mode) = match (common.base.is_empty(), common.diff_base.is_empty()) {
+    let (paths, mode) = match (common.base.is_empty(), common.diff_base.is_empty()) {
         (false, false) => {
             return Err(CliError::Usage(
                 "--base and --diff_base cannot both be given".into(),
@@ -312,14 +313,15 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         (false, _) => (&common.base, BaseMode::Subtract),
     };
     let source = engine.decode_file(&common.profile)?;
-    let profile = if bases.is_empty() && !common.normalize {
+    let profile = if paths.is_empty() && !common.normalize {
         source
     } else {
-        let bases = bases
+        let bases = paths
             .iter()
             .map(|b| engine.decode_file(b))
             .collect::<Result<Vec<_>, _>>()?;
-        combine::with_base(vec![source], bases, mode, common.normalize)?
+        combine::with_base(vec![source], bases, mode, common.normalize)
+            .map_err(|e| naming(e, std::iter::once(&common.profile).chain(paths)))?
     };
     let (tagroot, tagleaf) = (
         common.opts.tagroot.as_deref(),
@@ -441,7 +443,8 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             let mut engine = Engine::from_env()?;
             let before = engine.decode_file(&a.before)?;
             let after = engine.decode_file(&a.after)?;
-            let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)?;
+            let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)
+                .map_err(|e| naming(e, [&a.after, &a.before]))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
             let af = engine.add_profile(a.after.display().to_string(), after)?;
             let d = engine.add_profile(
@@ -462,7 +465,7 @@ fn merge(a: &MergeArgs) -> Result<(), CliError> {
         .map(|p| engine.decode_file(p))
         .collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<&crate::decode::Profile> = profiles.iter().collect();
-    let (bytes, r) = pprof::merge_files::merge(&refs)?;
+    let (bytes, r) = pprof::merge_files::merge(&refs).map_err(|e| naming(e, &a.profiles))?;
     write_atomically(&a.out, |f| Ok(f.write_all(&bytes)?))?;
     let message = format!("Merged {} profiles into {}", r.input_count, display(&a.out));
     let text = if a.json {
@@ -476,6 +479,12 @@ fn merge(a: &MergeArgs) -> Result<(), CliError> {
         format!("{message}\n")
     };
     emit(&text, &[])
+}
+
+/// A tool error about several files, with the files named.
+fn naming<'a>(e: ToolError, files: impl IntoIterator<Item = &'a PathBuf>) -> CliError {
+    let names: Vec<String> = files.into_iter().map(|p| display(p)).collect();
+    CliError::Usage(format!("{}: {e}", names.join(", ")))
 }
 
 fn display(p: &Path) -> String {
