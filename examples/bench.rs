@@ -20,6 +20,8 @@ use profsql::tools::top::{top, TopOptions};
 use profsql::Engine;
 
 const COLD_RUNS: usize = 5;
+/// Per parity tool: more runs, as a tool's cold run is short and the ratio is what counts.
+const TOOL_RUNS: usize = 11;
 const WARM_RUNS: usize = 20;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -236,24 +238,25 @@ fn tools(path: &Path, engine: &Engine, rt: &tokio::runtime::Runtime) -> anyhow::
         ("diff_top (P against itself; pprof: -top -diff_base)", vec!["diff_top", "--before", &p, "--after", &p], vec!["-top", &diff, &p]),
         ("focus_paths", vec!["focus_paths", "--profile", &p, "--function", &re, "--lines", "0"], vec!["-traces", &focus, &p]),
     ];
-    println!("cold runs per tool (median of {COLD_RUNS}; regex {re}):\n");
+    println!("cold runs per tool (median of {TOOL_RUNS}, alternating with go; regex {re}):\n");
     println!("| tool | profctl pprof | go tool pprof | ratio |");
     println!("|---|---|---|---|");
     for (tool, ours, theirs) in cases {
-        let (ow, _) = cold(|| {
+        // Alternated, so a noisy neighbour slows both sides alike.
+        let (mut ours_walls, mut go_walls) = (Vec::new(), Vec::new());
+        for _ in 0..TOOL_RUNS {
             let mut c = Command::new(&bin);
             c.arg("pprof").args(&ours);
-            c
-        })?;
-        let (gw, _) = cold(|| {
+            ours_walls.push(run_measured(&c)?.0);
             let mut c = Command::new("go");
             c.args(["tool", "pprof"]).args(&theirs);
             c.env(
                 "PPROF_BINARY_PATH",
                 std::env::temp_dir().join("profsql-bench-empty"),
             );
-            c
-        })?;
+            go_walls.push(run_measured(&c)?.0);
+        }
+        let (ow, gw) = (median(ours_walls), median(go_walls));
         println!(
             "| {tool} | {:.0} ms | {:.0} ms | {:.1}x faster |",
             ms(ow),

@@ -312,14 +312,18 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         (true, _) => (&common.diff_base, BaseMode::Diff),
         (false, _) => (&common.base, BaseMode::Subtract),
     };
-    let source = engine.decode_file(&common.profile)?;
+    let files: Vec<&Path> = std::iter::once(&common.profile)
+        .chain(paths)
+        .map(PathBuf::as_path)
+        .collect();
+    let mut decoded = engine.decode_files(&files)?;
+    let bases = decoded.split_off(1);
+    let source = decoded
+        .pop()
+        .ok_or_else(|| CliError::Usage("no profile".into()))?;
     let profile = if paths.is_empty() && !common.normalize {
         source
     } else {
-        let bases = paths
-            .iter()
-            .map(|b| engine.decode_file(b))
-            .collect::<Result<Vec<_>, _>>()?;
         combine::with_base(vec![source], bases, mode, common.normalize)
             .map_err(|e| naming(e, std::iter::once(&common.profile).chain(paths)))?
     };
@@ -441,8 +445,11 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             o.cum = a.cum;
             o.nodecount = a.nodecount;
             let mut engine = Engine::from_env()?;
-            let before = engine.decode_file(&a.before)?;
-            let after = engine.decode_file(&a.after)?;
+            let mut both = engine.decode_files(&[&a.before, &a.after])?;
+            let (after, before) = match (both.pop(), both.pop()) {
+                (Some(after), Some(before)) => (after, before),
+                _ => return Err(CliError::Usage("diff_top needs two profiles".into())),
+            };
             let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)
                 .map_err(|e| naming(e, [&a.after, &a.before]))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
@@ -459,11 +466,8 @@ pub async fn run(args: Args) -> Result<(), CliError> {
 
 fn merge(a: &MergeArgs) -> Result<(), CliError> {
     let engine = Engine::from_env()?;
-    let profiles = a
-        .profiles
-        .iter()
-        .map(|p| engine.decode_file(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let paths: Vec<&Path> = a.profiles.iter().map(PathBuf::as_path).collect();
+    let profiles = engine.decode_files(&paths)?;
     let refs: Vec<&crate::decode::Profile> = profiles.iter().collect();
     let (bytes, r) = pprof::merge_files::merge(&refs).map_err(|e| naming(e, &a.profiles))?;
     write_atomically(&a.out, |f| Ok(f.write_all(&bytes)?))?;
@@ -499,8 +503,50 @@ async fn traces(
 ) -> Result<(), CliError> {
     let (engine, id) = load(common)?;
     let r = pprof::traces(&engine, id, o, max_samples).await?;
-    let text = render(common.opts.json, &r, |r| {
-        pprof_text::head(pprof_text::traces(r), lines)
-    })?;
-    emit(&text, &r.warnings)
+    if common.opts.json {
+        return emit(&json(&r)?, &r.warnings);
+    }
+    for w in &r.warnings {
+        eprintln!("{w}");
+    }
+    // Streamed: all of a large profile's traces run to megabytes.
+    let mut out = IoText::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout().lock(),
+    ));
+    let mut head = pprof_text::Head::new(&mut out, lines);
+    let written = pprof_text::write_traces(&mut head, &r).and_then(|()| head.finish().map(drop));
+    out.done(written)
+}
+
+/// Text written through `std::fmt::Write` into an `io::Write`, keeping the first I/O error
+/// (`fmt::Error` carries none).
+struct IoText<W: Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> IoText<W> {
+    fn new(inner: W) -> Self {
+        Self { inner, error: None }
+    }
+
+    /// Flushes; the I/O error if writing failed.
+    fn done(mut self, written: std::fmt::Result) -> Result<(), CliError> {
+        if let Some(e) = self.error.take() {
+            return Err(e.into());
+        }
+        written.map_err(|_| CliError::Usage("could not format the report".into()))?;
+        self.inner.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> std::fmt::Write for IoText<W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error.get_or_insert(e);
+            std::fmt::Error
+        })
+    }
 }

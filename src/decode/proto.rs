@@ -141,14 +141,14 @@ pub struct ProfileMessage {
 #[derive(Debug)]
 pub struct StringTable {
     strings: Vec<String>,
-    index: std::collections::HashMap<String, i64>,
+    index: foldhash::HashMap<String, i64>,
 }
 
 impl Default for StringTable {
     fn default() -> Self {
         let mut t = Self {
             strings: Vec::new(),
-            index: std::collections::HashMap::new(),
+            index: foldhash::HashMap::default(),
         };
         t.add("");
         t

@@ -52,7 +52,6 @@ pub struct Engine {
     ctx: SessionContext,
     profiles: Vec<Arc<LoadedProfile>>,
     decode_options: DecodeOptions,
-    partitions: usize,
 }
 
 impl Engine {
@@ -69,7 +68,6 @@ impl Engine {
             ctx,
             profiles: Vec::new(),
             decode_options,
-            partitions,
         };
         // Empty tables exist from the start so queries and `\d` work before any load.
         if let Err(e) = engine.register() {
@@ -114,6 +112,29 @@ impl Engine {
     /// Decodes a file with this engine's options without adding it (to merge first).
     pub fn decode_file(&self, path: &Path) -> Result<Profile, EngineError> {
         Ok(decode::decode_file(path, &self.decode_options)?)
+    }
+
+    /// Decodes several files, as many at once as there are cores (inflating is
+    /// single-threaded); profiles in the order of `paths`, or the first error.
+    pub fn decode_files(&self, paths: &[&Path]) -> Result<Vec<Profile>, EngineError> {
+        let at_once = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut out = Vec::with_capacity(paths.len());
+        for group in paths.chunks(at_once) {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = group
+                    .iter()
+                    .map(|p| scope.spawn(move || self.decode_file(p)))
+                    .collect();
+                for h in handles {
+                    let p = h
+                        .join()
+                        .map_err(|_| EngineError::Query("a decoding thread panicked".into()))?;
+                    out.push(p?);
+                }
+                Ok::<(), EngineError>(())
+            })?;
+        }
+        Ok(out)
     }
 
     /// Adds an already decoded profile. Returns its profile id.
@@ -165,8 +186,7 @@ impl Engine {
         }
         let value_columns = self.value_columns();
         for kind in LazyKind::ALL {
-            let table =
-                LazyTable::new(kind, &value_columns, self.profiles.clone(), self.partitions);
+            let table = LazyTable::new(kind, &value_columns, self.profiles.clone());
             self.ctx.deregister_table(kind.table_name())?;
             self.ctx
                 .register_table(kind.table_name(), Arc::new(table))?;
@@ -225,12 +245,7 @@ impl Engine {
 
     /// Runs one SQL statement and collects its result.
     pub async fn sql(&self, query: &str) -> Result<QueryResult, EngineError> {
-        let started = std::time::Instant::now();
-        let df = self.ctx.sql(query).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        log_query(query, started);
-        Ok(QueryResult { schema, batches })
+        collect(&self.ctx, query).await
     }
 
     /// Runs every statement of a script (statements separated by `;`), in order.
@@ -270,16 +285,20 @@ impl Engine {
         if udfs.is_empty() {
             return self.sql(query).await;
         }
-        let ctx = SessionContext::new_with_state(self.ctx.state());
-        for udf in udfs {
-            ctx.register_udf(udf.clone());
-        }
-        let started = std::time::Instant::now();
-        let df = ctx.sql(query).await?;
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        log_query(query, started);
-        Ok(QueryResult { schema, batches })
+        collect(&with_udfs(self.ctx.state(), udfs), query).await
+    }
+
+    /// Like `sql_with_udfs`, on one partition: for a query whose ORDER BY is the lazy
+    /// tables' own row order (profile, sample, depth), which then needs neither a sort nor
+    /// a merge of partitions (a merge copies every row; traces read millions of frames).
+    pub async fn sql_in_table_order(
+        &self,
+        query: &str,
+        udfs: &[datafusion::logical_expr::ScalarUDF],
+    ) -> Result<QueryResult, EngineError> {
+        let mut state = self.ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = 1;
+        collect(&with_udfs(state, udfs), query).await
     }
 
     /// Renders and runs a canned query.
@@ -291,6 +310,27 @@ impl Engine {
         let sql = query.render(params)?;
         self.sql(&sql).await
     }
+}
+
+/// A session over `state` that also knows `udfs`.
+fn with_udfs(
+    state: datafusion::execution::SessionState,
+    udfs: &[datafusion::logical_expr::ScalarUDF],
+) -> SessionContext {
+    let ctx = SessionContext::new_with_state(state);
+    for udf in udfs {
+        ctx.register_udf(udf.clone());
+    }
+    ctx
+}
+
+async fn collect(ctx: &SessionContext, query: &str) -> Result<QueryResult, EngineError> {
+    let started = std::time::Instant::now();
+    let df = ctx.sql(query).await?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    log_query(query, started);
+    Ok(QueryResult { schema, batches })
 }
 
 /// With `PROFSQL_QUERY_TIMES` set, each query's time and first comment line go to stderr

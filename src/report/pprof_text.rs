@@ -73,39 +73,85 @@ pub fn peek(r: &PeekReport) -> String {
 const TRACES_SEPARATOR: &str =
     "-----------+-------------------------------------------------------";
 
+/// Every name's trace line, plain and inlined, built once into one buffer: a large
+/// profile prints millions of frames and a few thousand names.
+struct FrameLines {
+    text: String,
+    /// Per name: start of its plain line, start of its inlined line, end.
+    spans: Vec<[usize; 3]>,
+}
+
+impl FrameLines {
+    const INDENT: &str = "             ";
+
+    fn new(names: &[String]) -> Self {
+        let mut text = String::new();
+        let mut spans = Vec::with_capacity(names.len() + 1);
+        // The last entry stands for an unknown node.
+        for name in names.iter().map(String::as_str).chain([""]) {
+            let plain = text.len();
+            for suffix in ["\n", " (inline)\n"] {
+                text.push_str(Self::INDENT);
+                text.push_str(name);
+                text.push_str(suffix);
+                if suffix == "\n" {
+                    spans.push([plain, text.len(), 0]);
+                }
+            }
+            if let Some(s) = spans.last_mut() {
+                s[2] = text.len();
+            }
+        }
+        Self { text, spans }
+    }
+
+    fn get(&self, node: u32, inline: bool) -> &str {
+        let [plain, inlined, end] = self
+            .spans
+            .get(node as usize)
+            .or(self.spans.last())
+            .copied()
+            .unwrap_or_default();
+        if inline {
+            &self.text[inlined..end]
+        } else {
+            &self.text[plain..inlined]
+        }
+    }
+}
+
 /// `go tool pprof -traces` text.
 pub fn traces(r: &TracesReport) -> String {
-    let frames: usize = r
-        .samples
-        .iter()
-        .map(|s| s.frames.len() + s.labels.len() + 1)
-        .sum();
-    let mut out = String::with_capacity(frames * 48 + 4096);
-    for h in &r.header {
-        let _ = writeln!(out, "{h}");
-    }
-    for s in &r.samples {
-        let _ = writeln!(out, "{TRACES_SEPARATOR}");
-        for l in &s.labels {
-            let _ = writeln!(out, "{:>10}:  {}", l.key, l.value);
-        }
-        // Hand-assembled lines: a large profile has millions of frames, and the format
-        // machinery dominated the time.
-        for (i, f) in s.frames.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{:>10}   ", s.value_fmt);
-            } else {
-                out.push_str("             ");
-            }
-            out.push_str(&f.name);
-            if f.inline {
-                out.push_str(" (inline)");
-            }
-            out.push('\n');
-        }
-    }
-    let _ = writeln!(out, "{TRACES_SEPARATOR}");
+    // Sized up front: the text can run to megabytes.
+    let frames: usize = r.frames.len() * 48;
+    let mut out = String::with_capacity(frames + r.samples.len() * 80 + 4096);
+    let _ = write_traces(&mut out, r);
     out
+}
+
+/// `go tool pprof -traces` text, written as it is made: a large profile's runs to
+/// megabytes, which a CLI streams rather than holds.
+pub fn write_traces(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result {
+    for h in &r.header {
+        writeln!(out, "{h}")?;
+    }
+    let lines = FrameLines::new(&r.names);
+    for s in &r.samples {
+        writeln!(out, "{TRACES_SEPARATOR}")?;
+        for l in &s.labels {
+            writeln!(out, "{:>10}:  {}", l.key, l.value)?;
+        }
+        for (i, f) in r.frames_of(s).iter().enumerate() {
+            let l = lines.get(f.node, f.inline);
+            if i == 0 {
+                write!(out, "{:>10}   ", s.value_fmt)?;
+                out.write_str(&l[FrameLines::INDENT.len()..])?;
+            } else {
+                out.write_str(l)?;
+            }
+        }
+    }
+    writeln!(out, "{TRACES_SEPARATOR}")
 }
 
 /// `go tool pprof -tags` text (current upstream layout: shares of the profile total).
@@ -133,18 +179,51 @@ pub fn tags(r: &TagsReport) -> String {
     align_right(&raw)
 }
 
-/// Keeps the first `n` lines of a text report (0 = all); says how many were cut.
-pub fn head(text: String, n: usize) -> String {
-    if n == 0 {
-        return text;
+/// Passes on the first `limit` lines of a text report (0 = all) and counts the rest;
+/// `finish` says how many were cut.
+pub struct Head<W> {
+    inner: W,
+    limit: usize,
+    lines: usize,
+}
+
+impl<W: Write> Head<W> {
+    pub fn new(inner: W, limit: usize) -> Self {
+        Self {
+            inner,
+            limit,
+            lines: 0,
+        }
     }
-    let total = text.lines().count();
-    if total <= n {
-        return text;
+
+    /// Writes the "N more lines" note when lines were cut; returns the inner writer.
+    pub fn finish(mut self) -> Result<W, std::fmt::Error> {
+        if self.limit > 0 && self.lines > self.limit {
+            let cut = self.lines - self.limit;
+            writeln!(self.inner, "... {cut} more lines (--lines 0 prints all)")?;
+        }
+        Ok(self.inner)
     }
-    let mut out: String = text.lines().take(n).flat_map(|l| [l, "\n"]).collect();
-    let _ = writeln!(out, "... {} more lines (--lines 0 prints all)", total - n);
-    out
+}
+
+impl<W: Write> Write for Head<W> {
+    fn write_str(&mut self, mut s: &str) -> std::fmt::Result {
+        if self.limit == 0 {
+            return self.inner.write_str(s);
+        }
+        while !s.is_empty() {
+            let line_end = s.find('\n').map_or(s.len(), |i| i + 1);
+            let (line, rest) = s.split_at(line_end);
+            if self.lines < self.limit {
+                self.inner.write_str(line)?;
+            }
+            if line.ends_with('\n') {
+                self.lines += 1;
+            }
+            s = rest;
+        }
+        Ok(())
+    }
 }
 
 /// `go tool pprof -list` text.
@@ -281,4 +360,25 @@ pub fn diff_top(r: &DiffTopReport) -> String {
     );
     out.push_str(&top(&r.diff_base));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_keeps_lines_across_writes_and_counts_the_rest() {
+        let mut h = Head::new(String::new(), 2);
+        for piece in ["a\nb", "\nc\n", "d\ne"] {
+            h.write_str(piece).unwrap();
+        }
+        // "e" has no newline yet: only whole lines count as cut.
+        assert_eq!(
+            h.finish().unwrap(),
+            "a\nb\n... 2 more lines (--lines 0 prints all)\n"
+        );
+        let mut all = Head::new(String::new(), 0);
+        all.write_str("a\nb\nc\n").unwrap();
+        assert_eq!(all.finish().unwrap(), "a\nb\nc\n");
+    }
 }

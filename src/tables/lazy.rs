@@ -12,7 +12,8 @@ use datafusion::common::{Result, ScalarValue};
 use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown, TableType};
-use datafusion::physical_expr::LexOrdering;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::ExecutionPlan;
@@ -29,7 +30,6 @@ pub struct LazyTable {
     kind: LazyKind,
     schema: SchemaRef,
     profiles: Vec<Arc<LoadedProfile>>,
-    partitions: usize,
 }
 
 impl fmt::Debug for LazyTable {
@@ -43,13 +43,11 @@ impl LazyTable {
         kind: LazyKind,
         value_columns: &[String],
         profiles: Vec<Arc<LoadedProfile>>,
-        partitions: usize,
     ) -> Self {
         Self {
             kind,
             schema: kind.schema(value_columns),
             profiles,
-            partitions: partitions.max(1),
         }
     }
 }
@@ -105,6 +103,27 @@ fn profile_id_filter(expr: &Expr) -> Option<BTreeSet<u32>> {
     }
 }
 
+impl LazyTable {
+    /// The order each partition's rows come in: profile, then sample, then (frames) depth,
+    /// as far as those columns are projected. Declaring it lets DataFusion merge the
+    /// partitions instead of sorting them (traces read millions of frames in this order).
+    fn ordering(&self, projected: &SchemaRef, chunks: &[Chunk]) -> Option<LexOrdering> {
+        let one_profile = chunks.windows(2).all(|w| w[0].profile == w[1].profile);
+        let mut names = vec!["profile_id", "sample_id"];
+        if self.kind == LazyKind::Frames {
+            names.push("depth");
+        }
+        if one_profile && projected.index_of("profile_id").is_err() {
+            names.remove(0);
+        }
+        let exprs = names.into_iter().map_while(|n| {
+            let i = projected.index_of(n).ok()?;
+            Some(PhysicalSortExpr::new_default(Arc::new(Column::new(n, i))))
+        });
+        LexOrdering::new(exprs)
+    }
+}
+
 #[async_trait]
 impl TableProvider for LazyTable {
     fn schema(&self) -> SchemaRef {
@@ -134,7 +153,7 @@ impl TableProvider for LazyTable {
 
     async fn scan(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
@@ -159,7 +178,11 @@ impl TableProvider for LazyTable {
             SAMPLES_PER_BATCH
         };
         let mut chunks = Vec::new();
-        for (i, lp) in self.profiles.iter().enumerate() {
+        // Chunks go in profile-id order so each partition's rows are sorted (see ordering).
+        let mut by_id: Vec<(usize, &Arc<LoadedProfile>)> =
+            self.profiles.iter().enumerate().collect();
+        by_id.sort_by_key(|(_, lp)| lp.id);
+        for (i, lp) in by_id {
             if allowed.as_ref().is_some_and(|a| !a.contains(&lp.id)) {
                 continue;
             }
@@ -175,7 +198,8 @@ impl TableProvider for LazyTable {
                 start = end;
             }
         }
-        let parts = self.partitions.min(chunks.len()).max(1);
+        // The session's setting, so a query can ask for one ordered partition.
+        let parts = state.config().target_partitions().min(chunks.len()).max(1);
         let per_part = chunks.len().div_ceil(parts).max(1);
         let mut streams: Vec<Arc<dyn PartitionStream>> = Vec::with_capacity(parts);
         let mut groups: Vec<Vec<Chunk>> = chunks.chunks(per_part).map(<[Chunk]>::to_vec).collect();
@@ -192,14 +216,8 @@ impl TableProvider for LazyTable {
                 chunks: group,
             }));
         }
-        let exec = StreamingTableExec::try_new(
-            projected,
-            streams,
-            None,
-            LexOrdering::new(Vec::new()),
-            false,
-            limit,
-        )?;
+        let ordering = self.ordering(&projected, &chunks);
+        let exec = StreamingTableExec::try_new(projected, streams, None, ordering, false, limit)?;
         Ok(Arc::new(exec))
     }
 }

@@ -1,10 +1,13 @@
 //! pprof's call graph from canned SQL: the row pipeline (filters as masks and cut
 //! stages), nodes with flat/cum, trimming and sorting by pprof's rules, and edges.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type, UInt64Type};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Int64Type, UInt32Type, UInt64Type,
+};
 use datafusion::logical_expr::ScalarUDF;
 
 use super::filters::{decide, Decisions};
@@ -266,31 +269,44 @@ pub fn rows_of(
     })
 }
 
-pub(crate) fn col_i64(b: &RecordBatch, i: usize) -> Result<Vec<i64>, ToolError> {
-    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Int64)
+/// An integer column as `T`: borrowed when it already has that type and no nulls (the
+/// common case, and traces read millions of rows), else cast with nulls as 0.
+fn col_prim<T: ArrowPrimitiveType>(
+    b: &RecordBatch,
+    i: usize,
+) -> Result<Cow<'_, [T::Native]>, ToolError> {
+    let col = b.column(i);
+    if let Some(a) = col.as_primitive_opt::<T>() {
+        if a.null_count() == 0 {
+            return Ok(Cow::Borrowed(a.values()));
+        }
+    }
+    let a = datafusion::arrow::compute::cast(col, &T::DATA_TYPE)
         .map_err(|e| internal("graph", e.to_string()))?;
-    let a = a.as_primitive::<Int64Type>();
-    Ok((0..a.len())
-        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
-        .collect())
+    let a = a.as_primitive::<T>();
+    Ok(Cow::Owned(
+        (0..a.len())
+            .map(|k| {
+                if a.is_null(k) {
+                    T::Native::default()
+                } else {
+                    a.value(k)
+                }
+            })
+            .collect(),
+    ))
 }
 
-pub(crate) fn col_u32(b: &RecordBatch, i: usize) -> Result<Vec<u32>, ToolError> {
-    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::UInt32)
-        .map_err(|e| internal("graph", e.to_string()))?;
-    let a = a.as_primitive::<UInt32Type>();
-    Ok((0..a.len())
-        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
-        .collect())
+pub(crate) fn col_i64(b: &RecordBatch, i: usize) -> Result<Cow<'_, [i64]>, ToolError> {
+    col_prim::<Int64Type>(b, i)
 }
 
-pub(crate) fn col_u64(b: &RecordBatch, i: usize) -> Result<Vec<u64>, ToolError> {
-    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::UInt64)
-        .map_err(|e| internal("graph", e.to_string()))?;
-    let a = a.as_primitive::<UInt64Type>();
-    Ok((0..a.len())
-        .map(|k| if a.is_null(k) { 0 } else { a.value(k) })
-        .collect())
+pub(crate) fn col_u32(b: &RecordBatch, i: usize) -> Result<Cow<'_, [u32]>, ToolError> {
+    col_prim::<UInt32Type>(b, i)
+}
+
+pub(crate) fn col_u64(b: &RecordBatch, i: usize) -> Result<Cow<'_, [u64]>, ToolError> {
+    col_prim::<UInt64Type>(b, i)
 }
 
 /// A string column (any string encoding) as owned values.

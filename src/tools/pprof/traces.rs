@@ -1,9 +1,10 @@
 //! `go tool pprof -traces`: every kept sample's labels and stack, in file order.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::ops::Range;
 
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 use super::graph::{self, col_bool, col_i64, col_str, col_u32, col_u64, node_names, Rows};
 use super::labels::num_label_units;
@@ -17,17 +18,13 @@ canned!(TRACES, "traces");
 canned!(TRACES_REWRITTEN, "traces_rewritten");
 canned!(SAMPLE_LABELS, "sample_labels");
 
-#[derive(Clone, Debug, Serialize)]
+/// One frame of a trace: its node's name is `TracesReport::names[node]` (a large profile
+/// has millions of frames and a few thousand names; JSON spells the name out).
+#[derive(Clone, Copy, Debug)]
 pub struct TraceFrame {
-    /// Shared between the frames of one node (a large profile has millions of frames).
-    #[serde(serialize_with = "as_str")]
-    pub name: Arc<str>,
+    pub node: u32,
     /// Inlined into the next frame (pprof prints ` (inline)`).
     pub inline: bool,
-}
-
-fn as_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(v)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -37,18 +34,18 @@ pub struct TraceLabel {
     pub value: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct TraceSample {
     pub sample_id: u64,
     pub value: i64,
     pub value_fmt: String,
     /// String labels then numeric labels, each sorted as pprof prints them.
     pub labels: Vec<TraceLabel>,
-    /// Leaf first.
-    pub frames: Vec<TraceFrame>,
+    /// This sample's frames in `TracesReport::frames`, leaf first.
+    pub frames: Range<usize>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct TracesReport {
     pub profile: String,
     pub sample_type: String,
@@ -56,6 +53,10 @@ pub struct TracesReport {
     pub total: i64,
     pub header: Vec<String>,
     pub samples: Vec<TraceSample>,
+    /// Every sample's frames, one after another (one allocation, not one per sample).
+    pub frames: Vec<TraceFrame>,
+    /// Frame names by `TraceFrame::node`.
+    pub names: Vec<String>,
     /// Samples with a stack, before any `max_samples` cut.
     pub total_samples: usize,
     pub truncated: bool,
@@ -156,7 +157,7 @@ pub async fn traces(
         .render(&[("input", Param::Sql("g".into()))])?
     );
     let (frames, total, labels) = futures::join!(
-        engine.sql_with_udfs(&sql, &rows.udfs),
+        engine.sql_in_table_order(&sql, &rows.udfs),
         graph::total(engine, &rows, o),
         sample_labels(engine, &rows)
     );
@@ -164,48 +165,68 @@ pub async fn traces(
     let names = node_names(lp, &rows, o.granularity);
     let units = num_label_units(&lp.profile);
     let fmt = ValueFormat::per_value(&rows.sample_type.unit);
-    let mut shared: Vec<Option<Arc<str>>> = Vec::new();
-    let mut name_of = |id: u32| -> Arc<str> {
+    // Graph node id -> index into the report's names, for the nodes the traces use.
+    let mut dense: Vec<u32> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    let mut name_of = |id: u32| -> u32 {
         let i = id as usize;
-        if shared.len() <= i {
-            shared.resize(i + 1, None);
+        if dense.len() <= i {
+            dense.resize(i + 1, u32::MAX);
         }
-        shared[i]
-            .get_or_insert_with(|| Arc::from(names.get(id)))
-            .clone()
+        if dense[i] == u32::MAX {
+            dense[i] = used.len() as u32;
+            used.push(names.get(id).to_string());
+        }
+        dense[i]
     };
     let mut samples: Vec<TraceSample> = Vec::with_capacity(lp.profile.samples.len());
+    let mut all_frames: Vec<TraceFrame> =
+        Vec::with_capacity(frames.batches.iter().map(|b| b.num_rows()).sum());
     let mut label_keys: std::collections::BTreeSet<&str> = Default::default();
+    // Sample values repeat (a CPU profile's are multiples of the period) and formatting
+    // one costs a float conversion.
+    let mut formatted: std::collections::HashMap<i64, String> = Default::default();
     for b in &frames.batches {
         let ids = col_u64(b, 0)?;
         let nodes = col_u32(b, 1)?;
         let (v, d) = (col_i64(b, 2)?, col_i64(b, 3)?);
         let inline = col_bool(b, 4)?;
-        for k in 0..b.num_rows() {
-            if samples.last().is_none_or(|s| s.sample_id != ids[k]) {
+        let n = b.num_rows();
+        let mut k = 0;
+        while k < n {
+            // One sample's frames are a run of equal ids (a run may go on in the next batch).
+            let id = ids[k];
+            let end = ids[k..].iter().position(|&x| x != id).map_or(n, |p| k + p);
+            if samples.last().is_none_or(|s| s.sample_id != id) {
                 let value = if d[k] != 0 { v[k] / d[k] } else { v[k] };
-                let own = labels.get(&ids[k]).map_or(&[][..], Vec::as_slice);
+                let own = labels.get(&id).map_or(&[][..], Vec::as_slice);
                 label_keys.extend(own.iter().map(|(k, _)| k.as_str()));
                 samples.push(TraceSample {
-                    sample_id: ids[k],
+                    sample_id: id,
                     value,
-                    value_fmt: fmt.format(value),
+                    value_fmt: formatted
+                        .entry(value)
+                        .or_insert_with(|| fmt.format(value))
+                        .clone(),
                     labels: trace_labels(own, &units, &keys),
-                    frames: Vec::new(),
+                    frames: all_frames.len()..all_frames.len(),
                 });
             }
+            all_frames.extend((k..end).map(|j| TraceFrame {
+                node: name_of(nodes[j]),
+                inline: inline[j],
+            }));
             if let Some(s) = samples.last_mut() {
-                s.frames.push(TraceFrame {
-                    name: name_of(nodes[k]),
-                    inline: inline[k],
-                });
+                s.frames.end = all_frames.len();
             }
+            k = end;
         }
     }
     let total_samples = samples.len();
     let truncated = max_samples > 0 && total_samples > max_samples;
     if truncated {
         samples.truncate(max_samples);
+        all_frames.truncate(samples.last().map_or(0, |s| s.frames.end));
     }
     let mut unmatched = rows.decisions.unmatched.clone();
     unmatched.extend(keys.unmatched(label_keys.iter().copied()));
@@ -217,8 +238,84 @@ pub async fn traces(
         unit: fmt,
         total,
         samples,
+        frames: all_frames,
+        names: used,
         total_samples,
         truncated,
         warnings: super::reports::warnings(&unmatched),
     })
+}
+
+impl TracesReport {
+    pub fn frame_name(&self, f: TraceFrame) -> &str {
+        self.names.get(f.node as usize).map_or("", String::as_str)
+    }
+
+    /// A sample's frames, leaf first.
+    pub fn frames_of(&self, s: &TraceSample) -> &[TraceFrame] {
+        self.frames.get(s.frames.clone()).unwrap_or_default()
+    }
+}
+
+/// JSON spells each frame's name out: `frames[{name, inline}]`.
+impl Serialize for TracesReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("TracesReport", 10)?;
+        m.serialize_field("profile", &self.profile)?;
+        m.serialize_field("sample_type", &self.sample_type)?;
+        m.serialize_field("unit", &self.unit)?;
+        m.serialize_field("total", &self.total)?;
+        m.serialize_field("header", &self.header)?;
+        m.serialize_field("samples", &Samples(self))?;
+        m.serialize_field("total_samples", &self.total_samples)?;
+        m.serialize_field("truncated", &self.truncated)?;
+        m.serialize_field("warnings", &self.warnings)?;
+        m.end()
+    }
+}
+
+struct Samples<'a>(&'a TracesReport);
+
+impl Serialize for Samples<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.samples.iter().map(|x| Sample(self.0, x)))
+    }
+}
+
+struct Sample<'a>(&'a TracesReport, &'a TraceSample);
+
+impl Serialize for Sample<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (r, x) = (self.0, self.1);
+        let mut m = s.serialize_struct("TraceSample", 5)?;
+        m.serialize_field("sample_id", &x.sample_id)?;
+        m.serialize_field("value", &x.value)?;
+        m.serialize_field("value_fmt", &x.value_fmt)?;
+        m.serialize_field("labels", &x.labels)?;
+        m.serialize_field("frames", &Frames(r, r.frames_of(x)))?;
+        m.end()
+    }
+}
+
+struct Frames<'a>(&'a TracesReport, &'a [TraceFrame]);
+
+impl Serialize for Frames<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.1
+                .iter()
+                .map(|f| Frame(self.0.frame_name(*f), f.inline)),
+        )
+    }
+}
+
+struct Frame<'a>(&'a str, bool);
+
+impl Serialize for Frame<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("TraceFrame", 2)?;
+        m.serialize_field("name", self.0)?;
+        m.serialize_field("inline", &self.1)?;
+        m.end()
+    }
 }
