@@ -14,7 +14,7 @@ pub enum CliError {
     Tool(#[from] crate::tools::ToolError),
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),

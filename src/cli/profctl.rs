@@ -349,9 +349,15 @@ fn emit(text: &str, warnings: &[String]) -> Result<(), CliError> {
         eprintln!("{w}");
     }
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    reader_gone_is_fine(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// A closed stdout (`profctl ... | head`) ends the output, as it does for other tools.
+fn reader_gone_is_fine(r: std::io::Result<()>) -> Result<(), CliError> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
@@ -445,11 +451,11 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             o.cum = a.cum;
             o.nodecount = a.nodecount;
             let mut engine = Engine::from_env()?;
-            let mut both = engine.decode_files(&[&a.before, &a.after])?;
-            let (after, before) = match (both.pop(), both.pop()) {
-                (Some(after), Some(before)) => (after, before),
-                _ => return Err(CliError::Usage("diff_top needs two profiles".into())),
-            };
+            let [before, after]: [_; 2] =
+                engine
+                    .decode_files(&[&a.before, &a.after])?
+                    .try_into()
+                    .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
             let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)
                 .map_err(|e| naming(e, [&a.after, &a.before]))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
@@ -534,11 +540,10 @@ impl<W: Write> IoText<W> {
     /// Flushes; the I/O error if writing failed.
     fn done(mut self, written: std::fmt::Result) -> Result<(), CliError> {
         if let Some(e) = self.error.take() {
-            return Err(e.into());
+            return reader_gone_is_fine(Err(e));
         }
         written.map_err(|_| CliError::Usage("could not format the report".into()))?;
-        self.inner.flush()?;
-        Ok(())
+        reader_gone_is_fine(self.inner.flush())
     }
 }
 

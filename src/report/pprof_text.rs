@@ -87,20 +87,18 @@ impl FrameLines {
     fn new(names: &[String]) -> Self {
         let mut text = String::new();
         let mut spans = Vec::with_capacity(names.len() + 1);
+        let push = |text: &mut String, name: &str, suffix: &str| {
+            text.push_str(Self::INDENT);
+            text.push_str(name);
+            text.push_str(suffix);
+            text.len()
+        };
         // The last entry stands for an unknown node.
         for name in names.iter().map(String::as_str).chain([""]) {
             let plain = text.len();
-            for suffix in ["\n", " (inline)\n"] {
-                text.push_str(Self::INDENT);
-                text.push_str(name);
-                text.push_str(suffix);
-                if suffix == "\n" {
-                    spans.push([plain, text.len(), 0]);
-                }
-            }
-            if let Some(s) = spans.last_mut() {
-                s[2] = text.len();
-            }
+            let inlined = push(&mut text, name, "\n");
+            let end = push(&mut text, name, " (inline)\n");
+            spans.push([plain, inlined, end]);
         }
         Self { text, spans }
     }
