@@ -9,7 +9,9 @@ fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(profsql::cli::profctl::run(args))?;
+    let leftovers = runtime.block_on(profsql::cli::profctl::run(args))?;
+    // The process ends here; the OS takes the memory back faster than freeing would.
+    std::mem::forget(leftovers);
     Ok(())
 }
 

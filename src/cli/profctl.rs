@@ -379,7 +379,25 @@ fn render<T: serde::Serialize>(
     }
 }
 
-pub async fn run(args: Args) -> Result<(), CliError> {
+/// What a command made, handed back to its caller once the output is written: a CLI about
+/// to exit may leave it to the OS (`std::mem::forget`), which is faster than freeing a large
+/// profile's tables piece by piece.
+#[derive(Default)]
+pub struct Leftovers(Vec<Box<dyn std::any::Any>>);
+
+impl Leftovers {
+    fn hold<T: 'static>(&mut self, value: T) {
+        self.0.push(Box::new(value));
+    }
+}
+
+pub async fn run(args: Args) -> Result<Leftovers, CliError> {
+    let mut keep = Leftovers::default();
+    run_into(args, &mut keep).await?;
+    Ok(keep)
+}
+
+async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
     let Command::Pprof(cmd) = args.command;
     match cmd {
         PprofCommand::Top(a) => {
@@ -393,7 +411,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             emit(
                 &render(a.common.opts.json, &r, pprof_text::top)?,
                 &r.warnings,
-            )
+            )?;
+            keep.hold((engine, r));
+            Ok(())
         }
         PprofCommand::Peek(a) => {
             let o = a.common.options()?;
@@ -402,7 +422,9 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             emit(
                 &render(a.common.opts.json, &r, pprof_text::peek)?,
                 &r.warnings,
-            )
+            )?;
+            keep.hold((engine, r));
+            Ok(())
         }
         PprofCommand::List(a) => {
             let o = a.common.options()?;
@@ -416,11 +438,13 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             emit(
                 &render(a.common.opts.json, &r, pprof_text::list)?,
                 &r.warnings,
-            )
+            )?;
+            keep.hold((engine, r));
+            Ok(())
         }
         PprofCommand::Traces(a) => {
             let o = a.common.options()?;
-            traces(&a.common, &o, a.lines, a.max_samples).await
+            traces(&a.common, &o, a.lines, a.max_samples, keep).await
         }
         PprofCommand::FocusPaths(a) => {
             let mut o = a.common.options()?;
@@ -428,7 +452,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 Some(f) if !f.is_empty() => format!("{}|{f}", a.function),
                 _ => a.function.clone(),
             });
-            traces(&a.common, &o, a.lines, a.max_samples).await
+            traces(&a.common, &o, a.lines, a.max_samples, keep).await
         }
         PprofCommand::Tags(a) => {
             let o = a.common.options()?;
@@ -437,15 +461,19 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             emit(
                 &render(a.common.opts.json, &r, pprof_text::tags)?,
                 &r.warnings,
-            )
+            )?;
+            keep.hold((engine, r));
+            Ok(())
         }
         PprofCommand::Meta(a) => {
             let mut engine = Engine::from_env()?;
             let id = engine.load_file(&a.profile)?;
             let r = pprof::meta::meta(&engine, id).await?;
-            emit(&render(a.json, &r, pprof_text::meta)?, &[])
+            emit(&render(a.json, &r, pprof_text::meta)?, &[])?;
+            keep.hold((engine, r));
+            Ok(())
         }
-        PprofCommand::Merge(a) => merge(&a),
+        PprofCommand::Merge(a) => merge(&a, keep),
         PprofCommand::DiffTop(a) => {
             let mut o = a.opts.options()?;
             o.cum = a.cum;
@@ -465,12 +493,14 @@ pub async fn run(args: Args) -> Result<(), CliError> {
                 diff,
             )?;
             let r = pprof::diff_top::diff_top(&engine, b, af, d, &o).await?;
-            emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)
+            emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)?;
+            keep.hold((engine, r));
+            Ok(())
         }
     }
 }
 
-fn merge(a: &MergeArgs) -> Result<(), CliError> {
+fn merge(a: &MergeArgs, keep: &mut Leftovers) -> Result<(), CliError> {
     let engine = Engine::from_env()?;
     let paths: Vec<&Path> = a.profiles.iter().map(PathBuf::as_path).collect();
     let profiles = engine.decode_files(&paths)?;
@@ -488,7 +518,9 @@ fn merge(a: &MergeArgs) -> Result<(), CliError> {
     } else {
         format!("{message}\n")
     };
-    emit(&text, &[])
+    emit(&text, &[])?;
+    keep.hold((profiles, bytes));
+    Ok(())
 }
 
 /// A tool error about several files, with the files named.
@@ -506,6 +538,7 @@ async fn traces(
     o: &ReportOptions,
     lines: usize,
     max_samples: usize,
+    keep: &mut Leftovers,
 ) -> Result<(), CliError> {
     let (engine, id) = load(common)?;
     let r = pprof::traces(&engine, id, o, max_samples).await?;
@@ -522,7 +555,9 @@ async fn traces(
     ));
     let mut head = pprof_text::Head::new(&mut out, lines);
     let written = pprof_text::write_traces(&mut head, &r).and_then(|()| head.finish().map(drop));
-    out.done(written)
+    out.done(written)?;
+    keep.hold((engine, r));
+    Ok(())
 }
 
 /// Text written through `std::fmt::Write` into an `io::Write`, keeping the first I/O error

@@ -140,7 +140,7 @@ pub fn write_traces(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result 
             writeln!(out, "{:>10}:  {}", l.key, l.value)?;
         }
         for (i, f) in r.frames_of(s).iter().enumerate() {
-            let l = lines.get(f.node, f.inline);
+            let l = lines.get(f.node(), f.inline());
             if i == 0 {
                 write!(out, "{:>10}   ", s.value_fmt)?;
                 out.write_str(&l[FrameLines::INDENT.len()..])?;

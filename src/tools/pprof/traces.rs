@@ -17,14 +17,30 @@ use crate::tools::ToolError;
 canned!(TRACES, "traces");
 canned!(TRACES_REWRITTEN, "traces_rewritten");
 canned!(SAMPLE_LABELS, "sample_labels");
+canned!(TRACE_VALUES, "trace_values");
 
 /// One frame of a trace: its node's name is `TracesReport::names[node]` (a large profile
-/// has millions of frames and a few thousand names; JSON spells the name out).
-#[derive(Clone, Copy, Debug)]
-pub struct TraceFrame {
-    pub node: u32,
+/// has millions of frames and a few thousand names; JSON spells the name out). Four bytes:
+/// the node, and in the top bit whether the frame is inlined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceFrame(u32);
+
+impl TraceFrame {
+    const INLINE: u32 = 1 << 31;
+
+    /// None when the node does not fit in 31 bits.
+    pub fn new(node: u32, inline: bool) -> Option<Self> {
+        (node < Self::INLINE).then_some(Self(node | if inline { Self::INLINE } else { 0 }))
+    }
+
+    pub fn node(self) -> u32 {
+        self.0 & !Self::INLINE
+    }
+
     /// Inlined into the next frame (pprof prints ` (inline)`).
-    pub inline: bool,
+    pub fn inline(self) -> bool {
+        self.0 & Self::INLINE != 0
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -97,6 +113,30 @@ async fn sample_labels(engine: &Engine, rows: &Rows) -> Result<SampleLabels, Too
     Ok(out)
 }
 
+/// Each sample's value by sample id (ids are positions in the file).
+async fn sample_values(
+    engine: &Engine,
+    rows: &Rows,
+    samples: usize,
+) -> Result<Vec<i64>, ToolError> {
+    let sql = TRACE_VALUES.render(&[
+        ("profile_id", Param::Int(rows.profile_id.into())),
+        ("value", Param::Sql(rows.value.clone())),
+        ("divisor", Param::Sql(rows.divisor.clone())),
+    ])?;
+    let r = engine.sql(&sql).await?;
+    let mut out = vec![0; samples];
+    for b in &r.batches {
+        let (ids, v, d) = (col_u64(b, 0)?, col_i64(b, 1)?, col_i64(b, 2)?);
+        for k in 0..b.num_rows() {
+            if let Some(slot) = usize::try_from(ids[k]).ok().and_then(|i| out.get_mut(i)) {
+                *slot = if d[k] != 0 { v[k] / d[k] } else { v[k] };
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// pprof's label lines of one sample: strings grouped by key (values in order), then
 /// numbers with the key's unit; each group sorted by its printed line.
 fn trace_labels(
@@ -104,6 +144,9 @@ fn trace_labels(
     units: &BTreeMap<String, String>,
     keys: &TagKeys,
 ) -> Vec<TraceLabel> {
+    if labels.is_empty() {
+        return Vec::new();
+    }
     let mut strs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut nums: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (key, value) in labels {
@@ -156,12 +199,13 @@ pub async fn traces(
         }
         .render(&[("input", Param::Sql("g".into()))])?
     );
-    let (frames, total, labels) = futures::join!(
+    let (frames, values, total, labels) = futures::join!(
         engine.sql_in_table_order(&sql, &rows.udfs),
+        sample_values(engine, &rows, lp.profile.samples.len()),
         graph::total(engine, &rows, o),
         sample_labels(engine, &rows)
     );
-    let (frames, total, labels) = (frames?, total?, labels?);
+    let (frames, values, total, labels) = (frames?, values?, total?, labels?);
     let names = node_names(lp, &rows, o.granularity);
     let units = num_label_units(&lp.profile);
     let fmt = ValueFormat::per_value(&rows.sample_type.unit);
@@ -189,8 +233,7 @@ pub async fn traces(
     for b in &frames.batches {
         let ids = col_u64(b, 0)?;
         let nodes = col_u32(b, 1)?;
-        let (v, d) = (col_i64(b, 2)?, col_i64(b, 3)?);
-        let inline = col_bool(b, 4)?;
+        let inline = col_bool(b, 2)?;
         let n = b.num_rows();
         let mut k = 0;
         while k < n {
@@ -198,7 +241,11 @@ pub async fn traces(
             let id = ids[k];
             let end = ids[k..].iter().position(|&x| x != id).map_or(n, |p| k + p);
             if samples.last().is_none_or(|s| s.sample_id != id) {
-                let value = if d[k] != 0 { v[k] / d[k] } else { v[k] };
+                let value = usize::try_from(id)
+                    .ok()
+                    .and_then(|i| values.get(i))
+                    .copied()
+                    .unwrap_or_default();
                 let own = labels.get(&id).map_or(&[][..], Vec::as_slice);
                 label_keys.extend(own.iter().map(|(k, _)| k.as_str()));
                 samples.push(TraceSample {
@@ -212,10 +259,11 @@ pub async fn traces(
                     frames: all_frames.len()..all_frames.len(),
                 });
             }
-            all_frames.extend((k..end).map(|j| TraceFrame {
-                node: name_of(nodes[j]),
-                inline: inline[j],
-            }));
+            for j in k..end {
+                let f = TraceFrame::new(name_of(nodes[j]), inline[j])
+                    .ok_or_else(|| graph::internal("traces", "too many nodes".into()))?;
+                all_frames.push(f);
+            }
             if let Some(s) = samples.last_mut() {
                 s.frames.end = all_frames.len();
             }
@@ -248,7 +296,7 @@ pub async fn traces(
 
 impl TracesReport {
     pub fn frame_name(&self, f: TraceFrame) -> &str {
-        self.names.get(f.node as usize).map_or("", String::as_str)
+        self.names.get(f.node() as usize).map_or("", String::as_str)
     }
 
     /// A sample's frames, leaf first.
@@ -304,7 +352,7 @@ impl Serialize for Frames<'_> {
         s.collect_seq(
             self.1
                 .iter()
-                .map(|f| Frame(self.0.frame_name(*f), f.inline)),
+                .map(|f| Frame(self.0.frame_name(*f), f.inline())),
         )
     }
 }
