@@ -471,9 +471,21 @@ pub async fn graph_of(
     only_frames: Option<Vec<bool>>,
 ) -> Result<(Graph, Rows), ToolError> {
     let rows = rows_of(lp, o, false, only_frames)?;
+    let g = graph_from_rows(engine, lp, o, trim, &rows).await?;
+    Ok((g, rows))
+}
+
+/// pprof's graph over rows already built (callers that also run other queries on them).
+pub async fn graph_from_rows(
+    engine: &Engine,
+    lp: &LoadedProfile,
+    o: &ReportOptions,
+    trim: Trim,
+    rows: &Rows,
+) -> Result<Graph, ToolError> {
     let (nodes, total) = futures::join!(
-        all_nodes(engine, lp, &rows, o.granularity),
-        total(engine, &rows, o)
+        all_nodes(engine, lp, rows, o.granularity),
+        total(engine, rows, o)
     );
     let mut nodes = nodes?;
     let total = total?;
@@ -505,19 +517,16 @@ pub async fn graph_of(
         cut = true;
     }
     if trim.labels {
-        label(engine, &rows, &mut nodes, cut, edge_cutoff).await?;
+        label(engine, rows, &mut nodes, cut, edge_cutoff).await?;
     }
-    Ok((
-        Graph {
-            sample_type: rows.sample_type.clone(),
-            total,
-            nodes,
-            orig_count,
-            dropped_nodes: dropped,
-            unmatched: rows.decisions.unmatched.clone(),
-        },
-        rows,
-    ))
+    Ok(Graph {
+        sample_type: rows.sample_type.clone(),
+        total,
+        nodes,
+        orig_count,
+        dropped_nodes: dropped,
+        unmatched: rows.decisions.unmatched.clone(),
+    })
 }
 
 /// Sets pprof's inline labels. After trimming (`kept_only`), pprof rebuilds the graph

@@ -12,20 +12,22 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
+/// A request-scoped function over a table indexed by its argument. Two are equal when they
+/// share name and table (DataFusion compares functions when it plans).
 #[derive(Debug)]
-struct Mask {
+struct ByIndex<T> {
     name: String,
-    bits: Arc<Vec<bool>>,
+    table: Arc<Vec<T>>,
     signature: Signature,
 }
 
-impl PartialEq for Mask {
+impl<T> PartialEq for ByIndex<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && Arc::ptr_eq(&self.bits, &other.bits)
+        self.name == other.name && Arc::ptr_eq(&self.table, &other.table)
     }
 }
-impl Eq for Mask {}
-impl std::hash::Hash for Mask {
+impl<T> Eq for ByIndex<T> {}
+impl<T> std::hash::Hash for ByIndex<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.name.hash(state);
     }
@@ -33,9 +35,9 @@ impl std::hash::Hash for Mask {
 
 /// A function `name(i)` that is true when `bits[i]` is (false when out of range or NULL).
 pub fn mask_udf(name: &str, bits: Vec<bool>) -> ScalarUDF {
-    ScalarUDF::new_from_impl(Mask {
+    ScalarUDF::new_from_impl(ByIndex {
         name: name.to_string(),
-        bits: Arc::new(bits),
+        table: Arc::new(bits),
         signature: Signature::one_of(
             vec![
                 TypeSignature::Exact(vec![DataType::UInt32]),
@@ -46,7 +48,7 @@ pub fn mask_udf(name: &str, bits: Vec<bool>) -> ScalarUDF {
     })
 }
 
-impl ScalarUDFImpl for Mask {
+impl ScalarUDFImpl for ByIndex<bool> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -59,7 +61,7 @@ impl ScalarUDFImpl for Mask {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let bit = |i: Option<u64>| {
             i.and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| self.bits.get(i).copied())
+                .and_then(|i| self.table.get(i).copied())
                 .unwrap_or(false)
         };
         match args.args.first() {
@@ -95,33 +97,14 @@ impl ScalarUDFImpl for Mask {
 /// A function `name(i) -> UInt32` reading `values[i]` (NULL when out of range): a
 /// request-scoped lookup such as frame symbol -> pprof node.
 pub fn lookup_udf(name: &str, values: Arc<Vec<u32>>) -> ScalarUDF {
-    ScalarUDF::new_from_impl(Lookup {
+    ScalarUDF::new_from_impl(ByIndex {
         name: name.to_string(),
-        values,
+        table: values,
         signature: Signature::exact(vec![DataType::UInt32], Volatility::Immutable),
     })
 }
 
-#[derive(Debug)]
-struct Lookup {
-    name: String,
-    values: Arc<Vec<u32>>,
-    signature: Signature,
-}
-
-impl PartialEq for Lookup {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && Arc::ptr_eq(&self.values, &other.values)
-    }
-}
-impl Eq for Lookup {}
-impl std::hash::Hash for Lookup {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
-impl ScalarUDFImpl for Lookup {
+impl ScalarUDFImpl for ByIndex<u32> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -132,7 +115,7 @@ impl ScalarUDFImpl for Lookup {
         Ok(DataType::UInt32)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let get = |i: Option<u32>| i.and_then(|i| self.values.get(i as usize).copied());
+        let get = |i: Option<u32>| i.and_then(|i| self.table.get(i as usize).copied());
         match args.args.first() {
             Some(ColumnarValue::Array(a)) => {
                 let Some(a) = a.as_primitive_opt::<UInt32Type>() else {

@@ -297,8 +297,10 @@ struct Merger {
 /// Per-source memo tables (pprof clears them for each source).
 struct SourceMemo {
     mappings: Vec<Option<(usize, i64)>>,
-    functions: Vec<Option<u64>>,
-    locations: Vec<Option<u64>>,
+    /// Merged ids (0: not mapped yet; ids start at 1). Plain ids keep these small, and
+    /// every frame of every sample looks one up.
+    functions: Vec<u64>,
+    locations: Vec<u64>,
     /// Source string index -> merged string id.
     strings: Vec<Option<i64>>,
 }
@@ -359,8 +361,8 @@ impl Merger {
     }
 
     fn map_function(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
-        if let Some(f) = memo.functions[index] {
-            return f;
+        if memo.functions[index] != 0 {
+            return memo.functions[index];
         }
         let src = &p.functions[index];
         let key = FunctionKey {
@@ -384,13 +386,13 @@ impl Merger {
                 id
             }
         };
-        memo.functions[index] = Some(id);
+        memo.functions[index] = id;
         id
     }
 
     fn map_location(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
-        if let Some(l) = memo.locations[index] {
-            return l;
+        if memo.locations[index] != 0 {
+            return memo.locations[index];
         }
         let src = p.locations[index];
         let mapping = p
@@ -453,7 +455,7 @@ impl Merger {
                 id
             }
         };
-        memo.locations[index] = Some(id);
+        memo.locations[index] = id;
         id
     }
 
@@ -614,8 +616,8 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         let p = s.profile;
         let mut memo = SourceMemo {
             mappings: vec![None; p.mappings.len()],
-            functions: vec![None; p.functions.len()],
-            locations: vec![None; p.locations.len()],
+            functions: vec![0; p.functions.len()],
+            locations: vec![0; p.locations.len()],
             strings: vec![None; datafusion::arrow::array::Array::len(p.strings.as_ref())],
         };
         if m.out.mapping.is_empty() && !p.mappings.is_empty() {

@@ -4,7 +4,7 @@ use datafusion::arrow::array::Array;
 use regex::Regex;
 use serde::Serialize;
 
-use super::graph::{edges, graph, Graph, InlineLabel, Node, Trim};
+use super::graph::{edges, graph, graph_from_rows, Graph, InlineLabel, Node, Trim};
 use super::measurement::percentage;
 use super::options::ReportOptions;
 use super::{profile_labels, type_label, ValueFormat};
@@ -231,10 +231,13 @@ pub async fn peek(
     });
     let (g, all_edges) = match &predicted {
         Some(ids) => {
-            let (g, e) = futures::join!(graph(engine, lp, o, trim), edges(engine, &pre, ids));
-            (g?.0, Some(e?))
+            let (g, e) = futures::join!(
+                graph_from_rows(engine, lp, o, trim, &pre),
+                edges(engine, &pre, ids)
+            );
+            (g?, Some(e?))
         }
-        None => (graph(engine, lp, o, trim).await?.0, None),
+        None => (graph_from_rows(engine, lp, o, trim, &pre).await?, None),
     };
     let (fmt, tl, header) = graph_header(lp, &g, o, 0);
     let matched: Vec<&Node> = g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
