@@ -155,6 +155,23 @@ fn every_tool_has_a_json_payload() {
 }
 
 #[test]
+fn max_samples_keeps_the_first_samples_and_counts_all() {
+    let cpu = fixture("cpu.pb.gz");
+    let all = json(&["pprof", "traces", "--profile", &cpu]);
+    let cut = json(&["pprof", "traces", "--profile", &cpu, "--max_samples", "2"]);
+    let samples = all["samples"].as_array().expect("samples");
+    assert!(samples.len() > 2);
+    assert_eq!(all["truncated"], false);
+    assert_eq!(cut["truncated"], true);
+    assert_eq!(cut["total_samples"], all["total_samples"]);
+    assert_eq!(cut["total_samples"].as_u64(), Some(samples.len() as u64));
+    assert_eq!(
+        cut["samples"].as_array().map(Vec::as_slice),
+        Some(&samples[..2])
+    );
+}
+
+#[test]
 fn diff_top_works_for_bytes_too() {
     let heap = fixture("heap.pb.gz");
     let synth = fixture("synthetic.heap.pb.gz");

@@ -382,22 +382,19 @@ fn render<T: serde::Serialize>(
 /// What a command made, handed back to its caller once the output is written: a CLI about
 /// to exit may leave it to the OS (`std::mem::forget`), which is faster than freeing a large
 /// profile's tables piece by piece.
-#[derive(Default)]
-pub struct Leftovers(Vec<Box<dyn std::any::Any>>);
+pub struct Leftovers {
+    _held: Box<dyn std::any::Any>,
+}
 
 impl Leftovers {
-    fn hold<T: 'static>(&mut self, value: T) {
-        self.0.push(Box::new(value));
+    fn new<T: 'static>(value: T) -> Self {
+        Self {
+            _held: Box::new(value),
+        }
     }
 }
 
 pub async fn run(args: Args) -> Result<Leftovers, CliError> {
-    let mut keep = Leftovers::default();
-    run_into(args, &mut keep).await?;
-    Ok(keep)
-}
-
-async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
     let Command::Pprof(cmd) = args.command;
     match cmd {
         PprofCommand::Top(a) => {
@@ -412,8 +409,7 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
                 &render(a.common.opts.json, &r, pprof_text::top)?,
                 &r.warnings,
             )?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
         PprofCommand::Peek(a) => {
             let o = a.common.options()?;
@@ -423,8 +419,7 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
                 &render(a.common.opts.json, &r, pprof_text::peek)?,
                 &r.warnings,
             )?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
         PprofCommand::List(a) => {
             let o = a.common.options()?;
@@ -439,12 +434,11 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
                 &render(a.common.opts.json, &r, pprof_text::list)?,
                 &r.warnings,
             )?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
         PprofCommand::Traces(a) => {
             let o = a.common.options()?;
-            traces(&a.common, &o, a.lines, a.max_samples, keep).await
+            traces(&a.common, &o, a.lines, a.max_samples).await
         }
         PprofCommand::FocusPaths(a) => {
             let mut o = a.common.options()?;
@@ -452,7 +446,7 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
                 Some(f) if !f.is_empty() => format!("{}|{f}", a.function),
                 _ => a.function.clone(),
             });
-            traces(&a.common, &o, a.lines, a.max_samples, keep).await
+            traces(&a.common, &o, a.lines, a.max_samples).await
         }
         PprofCommand::Tags(a) => {
             let o = a.common.options()?;
@@ -462,18 +456,16 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
                 &render(a.common.opts.json, &r, pprof_text::tags)?,
                 &r.warnings,
             )?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
         PprofCommand::Meta(a) => {
             let mut engine = Engine::from_env()?;
             let id = engine.load_file(&a.profile)?;
             let r = pprof::meta::meta(&engine, id).await?;
             emit(&render(a.json, &r, pprof_text::meta)?, &[])?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
-        PprofCommand::Merge(a) => merge(&a, keep),
+        PprofCommand::Merge(a) => merge(&a),
         PprofCommand::DiffTop(a) => {
             let mut o = a.opts.options()?;
             o.cum = a.cum;
@@ -494,13 +486,12 @@ async fn run_into(args: Args, keep: &mut Leftovers) -> Result<(), CliError> {
             )?;
             let r = pprof::diff_top::diff_top(&engine, b, af, d, &o).await?;
             emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)?;
-            keep.hold((engine, r));
-            Ok(())
+            Ok(Leftovers::new((engine, r)))
         }
     }
 }
 
-fn merge(a: &MergeArgs, keep: &mut Leftovers) -> Result<(), CliError> {
+fn merge(a: &MergeArgs) -> Result<Leftovers, CliError> {
     let engine = Engine::from_env()?;
     let paths: Vec<&Path> = a.profiles.iter().map(PathBuf::as_path).collect();
     let profiles = engine.decode_files(&paths)?;
@@ -519,8 +510,7 @@ fn merge(a: &MergeArgs, keep: &mut Leftovers) -> Result<(), CliError> {
         format!("{message}\n")
     };
     emit(&text, &[])?;
-    keep.hold((profiles, bytes));
-    Ok(())
+    Ok(Leftovers::new((profiles, bytes)))
 }
 
 /// A tool error about several files, with the files named.
@@ -538,12 +528,12 @@ async fn traces(
     o: &ReportOptions,
     lines: usize,
     max_samples: usize,
-    keep: &mut Leftovers,
-) -> Result<(), CliError> {
+) -> Result<Leftovers, CliError> {
     let (engine, id) = load(common)?;
     let r = pprof::traces(&engine, id, o, max_samples).await?;
     if common.opts.json {
-        return emit(&json(&r)?, &r.warnings);
+        emit(&json(&r)?, &r.warnings)?;
+        return Ok(Leftovers::new((engine, r)));
     }
     for w in &r.warnings {
         eprintln!("{w}");
@@ -556,8 +546,7 @@ async fn traces(
     let mut head = pprof_text::Head::new(&mut out, lines);
     let written = pprof_text::write_traces(&mut head, &r).and_then(|()| head.finish().map(drop));
     out.done(written)?;
-    keep.hold((engine, r));
-    Ok(())
+    Ok(Leftovers::new((engine, r)))
 }
 
 /// Text written through `std::fmt::Write` into an `io::Write`, keeping the first I/O error

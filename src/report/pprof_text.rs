@@ -209,6 +209,11 @@ impl<W: Write> Write for Head<W> {
         if self.limit == 0 {
             return self.inner.write_str(s);
         }
+        if self.lines >= self.limit {
+            // Past the limit only the count matters.
+            self.lines += s.bytes().filter(|&b| b == b'\n').count();
+            return Ok(());
+        }
         while !s.is_empty() {
             let line_end = s.find('\n').map_or(s.len(), |i| i + 1);
             let (line, rest) = s.split_at(line_end);

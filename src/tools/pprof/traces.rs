@@ -230,6 +230,9 @@ pub async fn traces(
     // Sample values repeat (a CPU profile's are multiples of the period) and formatting
     // one costs a float conversion.
     let mut formatted: std::collections::HashMap<i64, String> = Default::default();
+    // Samples with a stack, counted past `max_samples` too.
+    let (mut total_samples, mut last_id) = (0usize, None);
+    let cut = |nth: usize| max_samples > 0 && nth > max_samples;
     for b in &frames.batches {
         let ids = col_u64(b, 0)?;
         let nodes = col_u32(b, 1)?;
@@ -239,27 +242,36 @@ pub async fn traces(
         while k < n {
             // One sample's frames are a run of equal ids (a run may go on in the next batch).
             let id = ids[k];
-            let end = ids[k..].iter().position(|&x| x != id).map_or(n, |p| k + p);
-            if samples.last().is_none_or(|s| s.sample_id != id) {
-                let value = usize::try_from(id)
-                    .ok()
-                    .and_then(|i| values.get(i))
-                    .copied()
-                    .unwrap_or_default();
+            let run = k..ids[k..].iter().position(|&x| x != id).map_or(n, |p| k + p);
+            k = run.end;
+            if last_id != Some(id) {
+                last_id = Some(id);
+                total_samples += 1;
                 let own = labels.get(&id).map_or(&[][..], Vec::as_slice);
                 label_keys.extend(own.iter().map(|(k, _)| k.as_str()));
-                samples.push(TraceSample {
-                    sample_id: id,
-                    value,
-                    value_fmt: formatted
-                        .entry(value)
-                        .or_insert_with(|| fmt.format(value))
-                        .clone(),
-                    labels: trace_labels(own, &units, &keys),
-                    frames: all_frames.len()..all_frames.len(),
-                });
+                if !cut(total_samples) {
+                    let value = usize::try_from(id)
+                        .ok()
+                        .and_then(|i| values.get(i))
+                        .copied()
+                        .unwrap_or_default();
+                    samples.push(TraceSample {
+                        sample_id: id,
+                        value,
+                        value_fmt: formatted
+                            .entry(value)
+                            .or_insert_with(|| fmt.format(value))
+                            .clone(),
+                        labels: trace_labels(own, &units, &keys),
+                        frames: all_frames.len()..all_frames.len(),
+                    });
+                }
             }
-            for j in k..end {
+            // Past the cut only the count of samples matters.
+            if cut(total_samples) {
+                continue;
+            }
+            for j in run {
                 let f = TraceFrame::new(name_of(nodes[j]), inline[j])
                     .ok_or_else(|| graph::internal("traces", "too many nodes".into()))?;
                 all_frames.push(f);
@@ -267,15 +279,9 @@ pub async fn traces(
             if let Some(s) = samples.last_mut() {
                 s.frames.end = all_frames.len();
             }
-            k = end;
         }
     }
-    let total_samples = samples.len();
-    let truncated = max_samples > 0 && total_samples > max_samples;
-    if truncated {
-        samples.truncate(max_samples);
-        all_frames.truncate(samples.last().map_or(0, |s| s.frames.end));
-    }
+    let truncated = cut(total_samples);
     let mut unmatched = rows.decisions.unmatched.clone();
     unmatched.extend(keys.unmatched(label_keys.iter().copied()));
     let tl = type_label(&rows.sample_type, o.mean);
