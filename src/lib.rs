@@ -1,12 +1,15 @@
 //! profsql: pprof profiles as Arrow tables, queried with SQL on Apache DataFusion.
 //!
-//! Layers, each depending only on the ones below it:
-//! `report` (output formats) -> `tools` (canned queries) -> `engine` (DataFusion session)
-//! -> `tables` (Arrow flattening) -> `decode` (pprof parsing).
+//! Layers, each depending only on the ones below it: the front doors (`cli`, `mcp`) ->
+//! `registry` (every tool's name, schema and handler, JSON in and out) -> `report` (output
+//! formats) -> `tools` (canned queries) -> `engine` (DataFusion session) -> `tables`
+//! (Arrow flattening) -> `decode` (pprof parsing).
 
 pub mod cli;
 pub mod decode;
 pub mod engine;
+pub mod mcp;
+pub mod registry;
 pub mod report;
 pub mod tables;
 pub mod tools;

@@ -256,7 +256,9 @@ fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|x| x.to_string())?;
         all.push(p);
-        combine::with_base(all, vec![], BaseMode::Subtract, false).map_err(|x| x.to_string())?
+        let refs: Vec<&profsql::decode::Profile> = all.iter().collect();
+        combine::reparse(&combine::merge_profiles(&refs).map_err(|x| x.to_string())?)
+            .map_err(|x| x.to_string())?
     } else if load.compact {
         combine::compact(&p).map_err(|x| x.to_string())?
     } else {
@@ -271,7 +273,16 @@ fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
         } else {
             BaseMode::Subtract
         };
-        combine::with_base(vec![p], bases, mode, load.normalize).map_err(|x| x.to_string())?
+        let refs: Vec<&profsql::decode::Profile> = bases.iter().collect();
+        let d = combine::Derivation {
+            mode,
+            normalize: load.normalize,
+            ..Default::default()
+        };
+        match combine::derive(&p, &refs, &d).map_err(|x| x.to_string())? {
+            (Some(derived), _) => derived,
+            (None, _) => p,
+        }
     };
     let p = match pprof::label_nodes::add_label_nodes(
         &p,

@@ -2,14 +2,16 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use profsql::cli::profctl;
+use profsql::registry::Registry;
 
 fn run() -> anyhow::Result<()> {
-    let args = profsql::cli::profctl::Args::parse();
+    let registry = Registry::new();
+    let matches = profctl::command(&registry).get_matches();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let leftovers = runtime.block_on(profsql::cli::profctl::run(args))?;
+    let leftovers = runtime.block_on(profctl::run_matches(matches, &registry))?;
     // The process ends here; the OS takes the memory back faster than freeing would.
     std::mem::forget(leftovers);
     Ok(())

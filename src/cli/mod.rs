@@ -4,6 +4,7 @@
 pub mod profctl;
 pub mod profsql;
 pub mod repl;
+pub mod tool_commands;
 
 /// Errors surfaced to the command line.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,8 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("{}", .0.text())]
+    Call(#[from] crate::registry::CallError),
     #[error("interactive shell: {0}")]
     Readline(String),
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::{Args as ClapArgs, Parser, Subcommand};
+use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use super::CliError;
 use crate::engine::Engine;
@@ -117,7 +117,7 @@ pub struct Opts {
     pub trim_path: Option<String>,
     /// Source folder (repeatable): file names are shortened after its base name as pprof
     /// does; `list` searches it for sources (default: the working directory).
-    #[arg(long)]
+    #[arg(long, alias = "source_paths")]
     pub source_path: Vec<String>,
     /// Print the structured payload as JSON.
     #[arg(long)]
@@ -317,28 +317,24 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         .map(PathBuf::as_path)
         .collect();
     let mut decoded = engine.decode_files(&files)?;
-    let bases = decoded.split_off(1);
-    let source = decoded
-        .pop()
-        .ok_or_else(|| CliError::Usage("no profile".into()))?;
-    let profile = if paths.is_empty() && !common.normalize {
-        source
-    } else {
-        combine::with_base(vec![source], bases, mode, common.normalize)
-            .map_err(|e| naming(e, std::iter::once(&common.profile).chain(paths)))?
+    let bases: Vec<&crate::decode::Profile> = decoded[1..].iter().collect();
+    let d = combine::Derivation {
+        mode,
+        normalize: common.normalize,
+        tagroot: common.opts.tagroot.as_deref(),
+        tagleaf: common.opts.tagleaf.as_deref(),
     };
-    let (tagroot, tagleaf) = (
-        common.opts.tagroot.as_deref(),
-        common.opts.tagleaf.as_deref(),
-    );
-    let profile = match pprof::label_nodes::add_label_nodes(&profile, tagroot, tagleaf)? {
-        Some((with_labels, unmatched)) => {
-            for w in unmatched {
-                eprintln!("{w} expression matched no samples");
-            }
-            with_labels
-        }
-        None => profile,
+    let (derived, warnings) = combine::derive(&decoded[0], &bases, &d)
+        .map_err(|e| naming(e, std::iter::once(&common.profile).chain(paths)))?;
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    decoded.truncate(1);
+    let profile = match derived {
+        Some(p) => p,
+        None => decoded
+            .pop()
+            .ok_or_else(|| CliError::Usage("no profile".into()))?,
     };
     let id = engine.add_profile(common.profile.display().to_string(), profile)?;
     Ok((engine, id))
@@ -394,6 +390,25 @@ impl Leftovers {
     }
 }
 
+/// profctl's whole command line: the dedicated subcommands plus the registry's (`tools`,
+/// `call`, and one per tool without a dedicated subcommand).
+pub fn command(registry: &crate::registry::Registry) -> clap::Command {
+    super::tool_commands::augment(Args::command(), registry)
+}
+
+/// Runs what `command()` parsed.
+pub async fn run_matches(
+    m: clap::ArgMatches,
+    registry: &crate::registry::Registry,
+) -> Result<Leftovers, CliError> {
+    if let Some(text) = super::tool_commands::run(&m, registry).await {
+        emit(&text?, &[])?;
+        return Ok(Leftovers::new(()));
+    }
+    let args = Args::from_arg_matches(&m).map_err(|e| CliError::Usage(e.to_string()))?;
+    run(args).await
+}
+
 pub async fn run(args: Args) -> Result<Leftovers, CliError> {
     let Command::Pprof(cmd) = args.command;
     match cmd {
@@ -442,10 +457,7 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
         }
         PprofCommand::FocusPaths(a) => {
             let mut o = a.common.options()?;
-            o.focus = Some(match o.focus.take() {
-                Some(f) if !f.is_empty() => format!("{}|{f}", a.function),
-                _ => a.function.clone(),
-            });
+            o.focus = Some(pprof::traces::focus_with(&a.function, o.focus.take()));
             traces(&a.common, &o, a.lines, a.max_samples).await
         }
         PprofCommand::Tags(a) => {
@@ -476,7 +488,7 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
                     .decode_files(&[&a.before, &a.after])?
                     .try_into()
                     .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
-            let diff = combine::subtract(&after, &[&before], BaseMode::Diff, false)
+            let diff = pprof::diff_top::diff_profile(&before, &after)
                 .map_err(|e| naming(e, [&a.after, &a.before]))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
             let af = engine.add_profile(a.after.display().to_string(), after)?;

@@ -52,6 +52,9 @@ pub struct Engine {
     ctx: SessionContext,
     profiles: Vec<Arc<LoadedProfile>>,
     decode_options: DecodeOptions,
+    /// The id the next decoded profile gets: ids stay unique when profiles are removed or
+    /// brought in already loaded.
+    next_id: u32,
 }
 
 impl Engine {
@@ -68,6 +71,7 @@ impl Engine {
             ctx,
             profiles: Vec::new(),
             decode_options,
+            next_id: 0,
         };
         // Empty tables exist from the start so queries and `\d` work before any load.
         if let Err(e) = engine.register() {
@@ -139,10 +143,24 @@ impl Engine {
 
     /// Adds an already decoded profile. Returns its profile id.
     pub fn add_profile(&mut self, source: String, profile: Profile) -> Result<u32, EngineError> {
-        let id = u32::try_from(self.profiles.len())
-            .map_err(|_| EngineError::Query("too many profiles loaded".into()))?;
-        self.profiles
-            .push(Arc::new(LoadedProfile::new(id, source, profile)?));
+        let id = self.next_id;
+        self.add_loaded(Arc::new(LoadedProfile::new(id, source, profile)?))
+    }
+
+    /// Adds a profile loaded elsewhere (a cache shared by several engines), under its own
+    /// id. Returns that id.
+    pub fn add_loaded(&mut self, lp: Arc<LoadedProfile>) -> Result<u32, EngineError> {
+        let id = lp.id;
+        if self.profiles.iter().any(|p| p.id == id) {
+            return Err(EngineError::Query(format!(
+                "a profile with id {id} is already loaded"
+            )));
+        }
+        self.next_id = id
+            .checked_add(1)
+            .map(|n| n.max(self.next_id))
+            .ok_or_else(|| EngineError::Query("too many profiles loaded".into()))?;
+        self.profiles.push(lp);
         if let Err(e) = self.register() {
             self.profiles.pop();
             let _ = self.register();

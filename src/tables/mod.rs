@@ -58,6 +58,36 @@ impl LoadedProfile {
         })
     }
 
+    /// Roughly the memory this profile holds (decoded data, symbols, small tables), for a
+    /// cache's budget. Node maps built later add to it, so callers keep a margin.
+    pub fn approx_bytes(&self) -> u64 {
+        use datafusion::arrow::array::Array;
+        use std::mem::size_of_val;
+        let p = &self.profile;
+        let s = &p.samples;
+        let vecs = size_of_val(p.mappings.as_slice())
+            + size_of_val(p.locations.as_slice())
+            + size_of_val(p.lines.as_slice())
+            + size_of_val(p.functions.as_slice())
+            + size_of_val(s.loc_offsets.as_slice())
+            + size_of_val(s.loc_index.as_slice())
+            + size_of_val(s.values.as_slice())
+            + size_of_val(s.label_offsets.as_slice())
+            + size_of_val(s.labels.as_slice())
+            + size_of_val(s.numeric.as_slice())
+            + size_of_val(self.symbols.loc_frame_offsets.as_slice())
+            + size_of_val(self.symbols.frames.as_slice());
+        let arrays = p.strings.get_array_memory_size()
+            + self.symbols.names.get_array_memory_size()
+            + self.symbols.files.get_array_memory_size();
+        let small: usize = self
+            .small
+            .iter()
+            .map(|(_, b)| b.get_array_memory_size())
+            .sum();
+        (vecs + arrays + small) as u64
+    }
+
     /// pprof's node of every frame symbol at a granularity (unknown names read as
     /// `addresses`, the finest).
     pub fn node_map(&self, granularity: &str) -> &nodes::NodeMap {

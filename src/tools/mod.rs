@@ -13,6 +13,9 @@ pub enum ToolError {
     Engine(#[from] EngineError),
     #[error("{0}")]
     InvalidArgument(String),
+    /// A regex that names what to report on matched nothing (pprof's wording).
+    #[error("no matches found for regexp: {0}")]
+    NoMatch(String),
     #[error("query {query} returned an unexpected result: {detail}")]
     Internal { query: &'static str, detail: String },
 }

@@ -23,7 +23,7 @@ fn merge_error(e: MergeError) -> ToolError {
 }
 
 /// Decodes a message we just built (the merge's output is a profile like any other).
-pub(crate) fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
+pub fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
     let opts = DecodeOptions {
         max_decompressed: u64::MAX,
     };
@@ -58,39 +58,55 @@ pub fn compact(p: &Profile) -> Result<Profile, ToolError> {
     reparse(&merge_gc(&[Source::new(p)])?)
 }
 
-/// One profile from several: merged when there is more than one (current pprof leaves a
-/// single profile as it is).
-fn combine(mut profiles: Vec<Profile>) -> Result<Profile, ToolError> {
-    if profiles.len() == 1 {
-        return profiles
-            .pop()
-            .ok_or(ToolError::InvalidArgument("no profiles to merge".into()));
-    }
-    let refs: Vec<&Profile> = profiles.iter().collect();
-    reparse(&merge_profiles(&refs)?)
+/// What a report compares its profile with, and the label pseudo-frames it adds.
+#[derive(Clone, Copy, Debug)]
+pub struct Derivation<'a> {
+    pub mode: BaseMode,
+    pub normalize: bool,
+    pub tagroot: Option<&'a str>,
+    pub tagleaf: Option<&'a str>,
 }
 
-/// The profile a report reads: the sources merged, minus the bases if any.
-pub fn with_base(
-    sources: Vec<Profile>,
-    bases: Vec<Profile>,
-    mode: BaseMode,
-    normalize: bool,
-) -> Result<Profile, ToolError> {
-    if sources.is_empty() {
-        return Err(ToolError::InvalidArgument("no source profile".into()));
+impl Default for Derivation<'_> {
+    fn default() -> Self {
+        Self {
+            mode: BaseMode::Diff,
+            normalize: false,
+            tagroot: None,
+            tagleaf: None,
+        }
     }
-    let p = combine(sources)?;
-    if bases.is_empty() {
-        if normalize {
+}
+
+/// The profile a report reads when it is not `source` as it is: `source` minus the merged
+/// `bases` (`-base`/`-diff_base`, `-normalize`), then `-tagroot`/`-tagleaf` frames. Also
+/// pprof's "matched no samples" warnings of those label keys.
+pub fn derive(
+    source: &Profile,
+    bases: &[&Profile],
+    d: &Derivation<'_>,
+) -> Result<(Option<Profile>, Vec<String>), ToolError> {
+    let compared = if bases.is_empty() {
+        if d.normalize {
             return Err(ToolError::InvalidArgument(
                 "-normalize needs a base profile (--base or --diff_base)".into(),
             ));
         }
-        return Ok(p);
+        None
+    } else {
+        Some(subtract(source, bases, d.mode, d.normalize)?)
+    };
+    let current = compared.as_ref().unwrap_or(source);
+    match super::label_nodes::add_label_nodes(current, d.tagroot, d.tagleaf)? {
+        Some((labelled, unmatched)) => Ok((
+            Some(labelled),
+            unmatched
+                .into_iter()
+                .map(|w| format!("{w} expression matched no samples"))
+                .collect(),
+        )),
+        None => Ok((compared, Vec::new())),
     }
-    let refs: Vec<&Profile> = bases.iter().collect();
-    subtract(&p, &refs, mode, normalize)
 }
 
 /// `source` minus the merged `bases` (pprof's `-base`/`-diff_base`, `-normalize`).

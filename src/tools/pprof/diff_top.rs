@@ -10,6 +10,7 @@ use super::measurement::percentage;
 use super::options::ReportOptions;
 use super::reports::{top, TopReport};
 use super::ValueFormat;
+use crate::decode::Profile;
 use crate::engine::Engine;
 use crate::tools::ToolError;
 
@@ -46,6 +47,11 @@ pub struct DiffTopReport {
     /// `go tool pprof -top -diff_base=BEFORE AFTER` with the same options.
     pub diff_base: TopReport,
     pub warnings: Vec<String>,
+}
+
+/// AFTER minus BEFORE as pprof's `-diff_base` builds it: `diff_top`'s third profile.
+pub fn diff_profile(before: &Profile, after: &Profile) -> Result<Profile, ToolError> {
+    super::combine::subtract(after, &[before], super::combine::BaseMode::Diff, false)
 }
 
 /// `before`, `after` and `diff` (AFTER minus BEFORE as pprof's `-diff_base` builds it)

@@ -197,9 +197,7 @@ pub async fn list(
             .push((s.line, s.start_line, n.flat_value(), n.cum_value()));
     }
     if by_fn.is_empty() {
-        return Err(ToolError::InvalidArgument(format!(
-            "no matches found for regexp: {regex}"
-        )));
+        return Err(ToolError::NoMatch(regex.to_string()));
     }
     let search_shown = if search.is_empty() {
         std::env::current_dir()

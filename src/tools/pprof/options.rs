@@ -7,7 +7,9 @@ use super::measurement;
 use crate::tools::ToolError;
 
 /// pprof's node granularity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Granularity {
     #[default]

@@ -242,9 +242,7 @@ pub async fn peek(
     let (fmt, tl, header) = graph_header(lp, &g, o, 0);
     let matched: Vec<&Node> = g.nodes.iter().filter(|n| rx.is_match(&n.name)).collect();
     if matched.is_empty() {
-        return Err(ToolError::InvalidArgument(format!(
-            "no matches found for regexp: {regex}"
-        )));
+        return Err(ToolError::NoMatch(regex.to_string()));
     }
     let all_edges = match all_edges {
         Some(e) => e,

@@ -180,6 +180,14 @@ fn trace_labels(
 }
 
 /// `go tool pprof -traces` (`max_samples` 0 = all).
+/// `focus_paths`' focus: the function's regex, or either it or the caller's own focus.
+pub fn focus_with(function: &str, focus: Option<String>) -> String {
+    match focus {
+        Some(f) if !f.is_empty() => format!("{function}|{f}"),
+        _ => function.to_string(),
+    }
+}
+
 pub async fn traces(
     engine: &Engine,
     profile_id: u32,

@@ -1,0 +1,299 @@
+"""End-to-end checks of pprof-mcp-server with the official MCP Python SDK.
+
+Run by tests/mcp_client.rs: python client_test.py SERVER_BINARY FIXTURES_DIR.
+Every check compares with go tool pprof's reference outputs in the fixtures folder.
+"""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+import jsonschema
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+SERVER, FIXTURES = sys.argv[1], sys.argv[2]
+HANDLE = re.compile(r"^handle:[0-9a-f]{16}$")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"FAIL: {what}", file=sys.stderr)
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name)
+
+
+def reference(name):
+    """A go tool pprof reference, without the Time: line (Go 1.19 prints an older form)."""
+    with open(fixture(name)) as f:
+        return [l for l in f.read().splitlines() if not l.startswith("Time:")]
+
+
+def without_time(text):
+    return [l for l in text.splitlines() if not l.startswith("Time:")]
+
+
+def payload(result):
+    check(not result.is_error, f"unexpected error: {result.content[0].text if result.content else ''}")
+    text = result.content[0].text
+    summary, _, body = text.partition("\n\n")
+    check("\n" not in summary, f"summary is one line: {summary!r}")
+    check(json.loads(body) == result.structured_content, "text JSON equals structuredContent")
+    return result.structured_content
+
+
+def error_code(result):
+    check(result.is_error, f"expected an error, got {result.content[0].text[:200]}")
+    return (result.structured_content or {}).get("error", {}).get("code")
+
+
+async def tools_are_listed_well(s, codex=False):
+    tools = (await s.list_tools()).tools
+    names = [t.name for t in tools]
+    check(names == sorted(names), f"tools sorted by name: {names}")
+    for want in ["pprof.top", "pprof.peek", "pprof.list", "pprof.traces_head", "pprof.tags",
+                 "pprof.meta", "pprof.merge", "pprof.diff_top", "pprof.focus_paths",
+                 "profiles.load", "sql.query"]:
+        exposed = want.replace(".", "_") if codex else want
+        check(exposed in names, f"{exposed} listed")
+    for t in tools:
+        jsonschema.Draft202012Validator.check_schema(t.input_schema)
+        check(t.input_schema.get("additionalProperties") is False, f"{t.name} refuses unknown keys")
+        if codex:
+            check(re.fullmatch(r"[a-zA-Z0-9_-]+", t.name) is not None, f"codex name {t.name}")
+            check(t.description.startswith(f"Codex tool name: {t.name}"), f"codex description {t.name}")
+    return names
+
+
+async def numbers_match_pprof(s, call):
+    loaded = payload(await call("profiles.load", {"profiles": [fixture("cpu.pb.gz"), fixture("heap.pb.gz")]}))
+    handles = [p["handle"] for p in loaded["profiles"]]
+    check(all(HANDLE.match(h) for h in handles), f"handles look like handle:<16 hex>: {handles}")
+    cpu, heap = handles
+
+    top = payload(await call("pprof.top", {"profile": cpu}))
+    check(without_time(top["raw"]) == reference("cpu.pb.gz.top.txt"), "pprof.top text equals go tool pprof -top")
+    top10 = payload(await call("pprof.top", {"profile": cpu, "nodecount": 10, "cum": True}))
+    check(len(top10["result"]["rows"]) == 10, "nodecount 10 gives 10 rows")
+    heap_top = payload(await call("pprof.top", {"profile": heap, "sample_index": "inuse_space"}))
+    check(without_time(heap_top["raw"]) == reference("heap.pb.gz.top.inuse_space.txt"),
+          "pprof.top sample_index=inuse_space equals pprof")
+    peek = payload(await call("pprof.peek", {"profile": cpu, "regex": r"^main\.sortWork$"}))
+    check(without_time(peek["raw"]) == reference("cpu.pb.gz.peek.txt"), "pprof.peek text equals go tool pprof -peek")
+
+    # sql.query: flat per function from the frames table equals pprof's exact flat values.
+    cpu_id = loaded["profiles"][0]["profile_id"]
+    q = payload(await call("sql.query", {
+        "query": f"SELECT function_name, sum(cpu) AS flat FROM frames WHERE profile_id = {cpu_id} "
+                 "AND depth = 0 GROUP BY 1 ORDER BY flat DESC, function_name",
+        "max_rows": 100000}))
+    got = {r["function_name"]: int(r["flat"]) for r in q["rows"]}
+    want = {}
+    with open(fixture("cpu.pb.gz.exact.cpu.tsv")) as f:
+        for line in f:
+            name, flat, _cum = line.rstrip("\n").split("\t")
+            if int(flat):
+                want[name] = int(flat)
+    check(got == want, "sql.query flat per function equals pprof's exact values")
+    small = payload(await call("sql.query", {"query": "SELECT sample_id FROM samples", "max_rows": 3}))
+    check(small["row_count"] == 3 and small["truncated"], "max_rows cuts and says so")
+
+    nomatch = payload(await call("pprof.peek", {"profile": cpu, "regex": "^no\\.such\\.function$"}))
+    check(nomatch.get("matched") is False and nomatch.get("reason") == "no_matches", "no match is a result")
+
+    lines = payload(await call("pprof.top", {"profile": cpu, "max_lines": 5, "truncate_strategy": "head_tail"}))
+    check(lines["raw_meta"]["truncated"] and lines["raw"].count("\n") == 5, "max_lines truncates raw")
+    return cpu, heap
+
+
+async def errors_are_clear(s, call, cpu):
+    check(error_code(await call("pprof.top", {"profile": fixture("missing.pb.gz")})) == "NOT_FOUND", "missing file")
+    check(error_code(await call("pprof.top", {"profile": cpu, "focus": "("})) == "INVALID_ARGUMENT", "bad regex")
+    check(error_code(await call("pprof.top", {"profile": cpu, "bogus": 1})) == "INVALID_ARGUMENT", "unknown argument")
+    check(error_code(await call("pprof.top", {})) == "INVALID_ARGUMENT", "missing required argument")
+    check(error_code(await call("pprof.top", {"profile": cpu, "nodefraction": 2})) == "INVALID_ARGUMENT", "out of range")
+    check(error_code(await call("pprof.top", {"profile": "handle:00000000000000ff"})) == "NOT_FOUND", "unknown handle")
+    target = os.path.join(tempfile.gettempdir(), f"profsql-copy-{os.getpid()}")
+    for q in [f"COPY (SELECT 1) TO '{target}'",
+              f"CREATE EXTERNAL TABLE leak STORED AS CSV LOCATION '{fixture('MANIFEST.tsv')}'",
+              f"SELECT * FROM '{fixture('MANIFEST.tsv')}'",
+              "SET datafusion.execution.batch_size = 1",
+              "CREATE TABLE t AS SELECT 1",
+              "INSERT INTO samples SELECT * FROM samples"]:
+        check(error_code(await call("sql.query", {"query": q})) == "INVALID_ARGUMENT", f"sql.query refuses {q}")
+    check(not os.path.exists(target), "COPY wrote nothing")
+
+
+async def resources_and_prompt(s):
+    res = (await s.list_resources()).resources
+    check(len(res) >= 2, f"loaded profiles are resources: {len(res)}")
+    if res:
+        body = (await s.read_resource(res[0].uri)).contents[0].text
+        meta = json.loads(body)
+        check(HANDLE.match(meta["handle"]) is not None and "sample_types" in meta["meta"], "resource is meta JSON")
+    prompts = (await s.list_prompts()).prompts
+    check([p.name for p in prompts] == ["pprof_workflow"], "workflow prompt listed")
+    text = (await s.get_prompt("pprof_workflow")).messages[0].content.text
+    check("pprof.top" in text and "pprof.peek" in text, "workflow prompt names the tools")
+
+
+async def over_stdio(env_extra=None, codex=False):
+    env = dict(os.environ, **(env_extra or {}))
+    params = StdioServerParameters(command=SERVER, args=[], env=env)
+    async with stdio_client(params) as (r, w):
+        async with ClientSession(r, w) as s:
+            await s.initialize()
+            names = await tools_are_listed_well(s, codex)
+            name = (lambda n: n.replace(".", "_")) if codex else (lambda n: n)
+
+            async def call(tool, args):
+                return await s.call_tool(name(tool), args)
+
+            if codex:
+                top = payload(await call("pprof.top", {"profile": fixture("cpu.pb.gz")}))
+                check(without_time(top["raw"]) == reference("cpu.pb.gz.top.txt"), "codex pprof_top works")
+                return
+            cpu, _ = await numbers_match_pprof(s, call)
+            await errors_are_clear(s, call, cpu)
+            await resources_and_prompt(s)
+            return names
+
+
+async def confined_to_basedir():
+    with tempfile.TemporaryDirectory() as d:
+        base = os.path.join(d, "base")
+        os.mkdir(base)
+        shutil.copy(fixture("cpu.pb.gz"), os.path.join(base, "cpu.pb.gz"))
+        shutil.copy(fixture("heap.pb.gz"), os.path.join(d, "outside.pb.gz"))
+        os.symlink(os.path.join(d, "outside.pb.gz"), os.path.join(base, "link.pb.gz"))
+        params = StdioServerParameters(command=SERVER, args=[], env=dict(os.environ, PPROF_MCP_BASEDIR=base))
+        async with stdio_client(params) as (r, w):
+            async with ClientSession(r, w) as s:
+                await s.initialize()
+                ok = payload(await s.call_tool("pprof.top", {"profile": "cpu.pb.gz"}))
+                check(without_time(ok["raw"]) == reference("cpu.pb.gz.top.txt"), "relative path inside BASEDIR")
+                for bad in ["../outside.pb.gz", os.path.join(d, "outside.pb.gz"), "link.pb.gz"]:
+                    res = await s.call_tool("pprof.top", {"profile": bad})
+                    check(error_code(res) == "INVALID_ARGUMENT" and "outside base dir" in res.content[0].text,
+                          f"BASEDIR refuses {bad}")
+                res = await s.call_tool("pprof.merge", {"profiles": ["cpu.pb.gz", "cpu.pb.gz"],
+                                                        "output_path": "../merged.pb.gz"})
+                check(error_code(res) == "INVALID_ARGUMENT", "BASEDIR refuses an output outside")
+                check(not os.path.exists(os.path.join(d, "merged.pb.gz")), "nothing written outside")
+                merged = payload(await s.call_tool("pprof.merge", {"profiles": ["cpu.pb.gz", "cpu.pb.gz"],
+                                                                   "output_path": "out/merged.pb.gz"}))
+                check(os.path.exists(os.path.join(base, "out", "merged.pb.gz")), "merge writes inside BASEDIR")
+                meta = payload(await s.call_tool("pprof.meta", {"profile": merged["handle"]}))
+                one = payload(await s.call_tool("pprof.meta", {"profile": "cpu.pb.gz"}))
+                check([t["total"] for t in meta["result"]["totals"]] ==
+                      [2 * t["total"] for t in one["result"]["totals"]], "merged totals are twice")
+
+
+def start_http(env_extra=None):
+    env = dict(os.environ, **(env_extra or {}))
+    proc = subprocess.Popen([SERVER, "--http", "127.0.0.1:0"], env=env, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    line = proc.stderr.readline()
+    m = re.search(r"http://(\S+)/mcp", line)
+    if not m:
+        proc.kill()
+        raise RuntimeError(f"server did not say where it listens: {line!r}")
+    return proc, f"http://{m.group(1)}/mcp"
+
+
+def rss_kb(pid, field="VmHWM"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+async def http_session(url, token=None):
+    import httpx2 as httpx  # the SDK's HTTP client
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(headers=headers, timeout=60)
+
+
+async def over_http():
+    proc, url = start_http({"PPROF_MCP_HTTP_TOKEN": "s3cret"})
+    try:
+        req = urllib.request.Request(url, data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=10)
+            check(False, "a request without the token is refused")
+        except urllib.error.HTTPError as e:
+            check(e.code == 401, f"no token gives 401, got {e.code}")
+        client = await http_session(url, "s3cret")
+        async with client:
+            async with streamable_http_client(url, http_client=client) as streams:
+                r, w = streams[0], streams[1]
+                async with ClientSession(r, w) as s:
+                    await s.initialize()
+                    await tools_are_listed_well(s)
+                    top = payload(await s.call_tool("pprof.top", {"profile": fixture("cpu.pb.gz")}))
+                    check(without_time(top["raw"]) == reference("cpu.pb.gz.top.txt"), "pprof.top over HTTP")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def concurrent_clients():
+    """8 clients x 50 calls on two profiles over HTTP: every answer right, memory bounded."""
+    proc, url = start_http()
+    try:
+        expected = {
+            "cpu": reference("cpu.pb.gz.top.txt"),
+            "heap": reference("heap.pb.gz.top.txt"),
+        }
+
+        async def client(i):
+            http = await http_session(url)
+            async with http:
+                async with streamable_http_client(url, http_client=http) as streams:
+                    async with ClientSession(streams[0], streams[1]) as s:
+                        await s.initialize()
+                        wrong = 0
+                        for j in range(50):
+                            kind = "cpu" if (i + j) % 2 == 0 else "heap"
+                            res = await s.call_tool("pprof.top", {"profile": fixture(f"{kind}.pb.gz")})
+                            if res.is_error or without_time(res.structured_content["raw"]) != expected[kind]:
+                                wrong += 1
+                        return wrong
+
+        wrong = await asyncio.gather(*(client(i) for i in range(8)))
+        check(sum(wrong) == 0, f"every concurrent answer is right (wrong: {wrong})")
+        peak_mb = rss_kb(proc.pid) / 1024
+        print(f"concurrency: 400 calls, server peak RSS {peak_mb:.0f} MB", file=sys.stderr)
+        check(peak_mb < 400, f"server peak RSS stays bounded: {peak_mb:.0f} MB")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def main():
+    await over_stdio()
+    await over_stdio({"PPROF_MCP_TOOL_NAME_MODE": "codex"}, codex=True)
+    await confined_to_basedir()
+    await over_http()
+    await concurrent_clients()
+
+
+asyncio.run(main())
+if failures:
+    print(f"{len(failures)} checks failed", file=sys.stderr)
+    sys.exit(1)
+print("all MCP checks passed", file=sys.stderr)
