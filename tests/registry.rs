@@ -236,3 +236,25 @@ fn cache_evicts_least_recently_used_past_budget() {
     let loaded: Vec<bool> = ctx.store.handles().iter().map(|h| h.loaded).collect();
     assert_eq!(loaded, vec![true, false]);
 }
+
+#[test]
+fn export_writes_parquet_with_every_row() {
+    let ctx = context(u64::MAX);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pq");
+    let p = call(
+        &ctx,
+        "profiles.export",
+        json!({"profiles": [fixture("cpu.pb.gz")], "out_dir": out.display().to_string()}),
+    )
+    .unwrap();
+    let samples = p["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "samples")
+        .unwrap();
+    let meta = call(&ctx, "pprof.meta", json!({"profile": fixture("cpu.pb.gz")})).unwrap();
+    assert_eq!(samples["rows"], meta["result"]["num_samples"]);
+    assert!(out.join("samples.parquet").is_file());
+}

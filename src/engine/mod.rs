@@ -306,6 +306,21 @@ impl Engine {
         collect(&with_udfs(self.ctx.state(), udfs), query).await
     }
 
+    /// `sql`, remembered on `lp`: for a query that reads only that profile and whose text
+    /// alone decides its result (no per-call UDFs).
+    pub async fn sql_memoized(
+        &self,
+        lp: &LoadedProfile,
+        query: &str,
+    ) -> Result<QueryResult, EngineError> {
+        if let Some((schema, batches)) = lp.memo_get(query) {
+            return Ok(QueryResult { schema, batches });
+        }
+        let r = self.sql(query).await?;
+        lp.memo_put(query, (r.schema.clone(), r.batches.clone()));
+        Ok(r)
+    }
+
     /// Like `sql_with_udfs`, on one partition: for a query whose ORDER BY is the lazy
     /// tables' own row order (profile, sample, depth), which then needs neither a sort nor
     /// a merge of partitions (a merge copies every row; traces read millions of frames).

@@ -55,6 +55,41 @@ async fn load(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErro
     ToolOutput::new(summary, json!({ "profiles": loaded }))
 }
 
+#[derive(Deserialize, JsonSchema)]
+struct ExportArgs {
+    /// Profiles to export (paths or handles); their rows keep distinct profile_ids.
+    #[schemars(length(min = 1))]
+    profiles: Vec<String>,
+    /// Folder to write `<table>.parquet` into (created if missing).
+    out_dir: String,
+}
+
+async fn export(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
+    let a: ExportArgs = args::parse(raw)?;
+    let dir = ctx.paths.output("out_dir", &a.out_dir)?;
+    let loaded = a
+        .profiles
+        .iter()
+        .map(|p| ctx.profile("profiles", p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&Arc<crate::tables::LoadedProfile>> = loaded.iter().collect();
+    let engine = ctx.engine_with(&refs)?;
+    let tables = crate::report::parquet::export_tables(&engine, &dir)
+        .await
+        .map_err(|e| CallError::invalid(format!("{}: {e}", dir.display())).field("out_dir"))?;
+    let summary = format!(
+        "Wrote {} Parquet files for {} profile{} into {}",
+        tables.len(),
+        loaded.len(),
+        if loaded.len() == 1 { "" } else { "s" },
+        dir.display()
+    );
+    ToolOutput::new(
+        summary,
+        json!({ "out_dir": dir.display().to_string(), "tables": tables }),
+    )
+}
+
 const DEFAULT_MAX_ROWS: u64 = 1000;
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
@@ -200,6 +235,15 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                 .to_string(),
             input_schema: args::schema_of::<LoadArgs>(),
             handler: |ctx, a| Box::pin(load(ctx, a)),
+        },
+        ToolSpec {
+            name: "profiles.export",
+            description: "Write every table of some profiles as Parquet, one file per table, \
+                          for notebooks (pandas, polars, DuckDB); the files keep profile_id.\n\n\
+                          Example: {\"profiles\": [\"cpu.pb.gz\"], \"out_dir\": \"parquet\"}"
+                .to_string(),
+            input_schema: args::schema_of::<ExportArgs>(),
+            handler: |ctx, a| Box::pin(export(ctx, a)),
         },
         ToolSpec {
             name: "sql.query",

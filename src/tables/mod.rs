@@ -35,7 +35,15 @@ pub struct LoadedProfile {
     node_maps: [std::sync::OnceLock<nodes::NodeMap>; 5],
     /// The `nodes` and `node_names` batches, built on first use.
     node_tables: std::sync::OnceLock<Result<(RecordBatch, RecordBatch), String>>,
+    /// Results of queries over this profile alone, by SQL text (see `memo_get`).
+    memo: std::sync::Mutex<std::collections::VecDeque<(String, Memo)>>,
 }
+
+/// A remembered query result: schema and batches (batches share their buffers).
+pub type Memo = (datafusion::arrow::datatypes::SchemaRef, Vec<RecordBatch>);
+
+/// Query results a profile keeps; the oldest goes first.
+const MEMO_ENTRIES: usize = 32;
 
 impl LoadedProfile {
     pub fn new(id: u32, source: impl Into<String>, profile: Profile) -> Result<Self, ArrowError> {
@@ -55,7 +63,27 @@ impl LoadedProfile {
             small,
             node_maps: Default::default(),
             node_tables: Default::default(),
+            memo: Default::default(),
         })
+    }
+
+    /// A remembered result of `sql`. Only for queries that read this profile alone and
+    /// whose text decides the result (no per-call functions): the profile never changes,
+    /// so neither does the answer, and repeated reports skip the scan.
+    pub fn memo_get(&self, sql: &str) -> Option<Memo> {
+        let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.iter().find(|(k, _)| k == sql).map(|(_, m)| m.clone())
+    }
+
+    pub fn memo_put(&self, sql: &str, result: Memo) {
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        if memo.iter().any(|(k, _)| k == sql) {
+            return;
+        }
+        if memo.len() >= MEMO_ENTRIES {
+            memo.pop_front();
+        }
+        memo.push_back((sql.to_string(), result));
     }
 
     /// Roughly the memory this profile holds (decoded data, symbols, small tables), for a

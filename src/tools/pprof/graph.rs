@@ -380,7 +380,11 @@ pub async fn total(engine: &Engine, rows: &Rows, o: &ReportOptions) -> Result<i6
         ("divisor", Param::Sql(rows.divisor.clone())),
         ("filters", Param::Sql(filters)),
     ])?;
-    let r = engine.sql_with_udfs(&sql, &udfs).await?;
+    let r = if udfs.is_empty() {
+        engine.sql_memoized(engine.profile(pid)?, &sql).await?
+    } else {
+        engine.sql_with_udfs(&sql, &udfs).await?
+    };
     let b = r
         .batches
         .iter()
@@ -410,7 +414,12 @@ pub async fn all_nodes(
         rows.with,
         query.render(&[("input", Param::Sql("g".into()))])?
     );
-    let r = engine.sql_with_udfs(&sql, &rows.udfs).await?;
+    // Unfiltered aggregations are the same on every call: remembered on the profile.
+    let r = if rows.udfs.is_empty() {
+        engine.sql_memoized(lp, &sql).await?
+    } else {
+        engine.sql_with_udfs(&sql, &rows.udfs).await?
+    };
     let names = node_names(lp, rows, g);
     let mut out = Vec::new();
     for b in &r.batches {
