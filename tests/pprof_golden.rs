@@ -257,7 +257,7 @@ fn open(path: &Path, load: &Load) -> Result<(profsql::Engine, u32), String> {
             .map_err(|x| x.to_string())?;
         all.push(p);
         let refs: Vec<&profsql::decode::Profile> = all.iter().collect();
-        combine::reparse(&combine::merge_profiles(&refs).map_err(|x| x.to_string())?)
+        combine::reparse(combine::merge_profiles(&refs).map_err(|x| x.to_string())?)
             .map_err(|x| x.to_string())?
     } else if load.compact {
         combine::compact(&p).map_err(|x| x.to_string())?

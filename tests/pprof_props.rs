@@ -34,7 +34,7 @@ fn merge_with_itself_doubles_every_total() {
         let a = e.decode_file(&path).unwrap();
         let twice = [e.decode_file(&path).unwrap(), e.decode_file(&path).unwrap()];
         let merged =
-            combine::reparse(&combine::merge_profiles(&[&twice[0], &twice[1]]).unwrap()).unwrap();
+            combine::reparse(combine::merge_profiles(&[&twice[0], &twice[1]]).unwrap()).unwrap();
         let ia = e.add_profile(name.into(), a).unwrap();
         let im = e.add_profile(format!("{name}+{name}"), merged).unwrap();
         let (ma, mm) = rt.block_on(async {

@@ -23,11 +23,13 @@ fn merge_error(e: MergeError) -> ToolError {
 }
 
 /// Decodes a message we just built (the merge's output is a profile like any other).
-pub fn reparse(msg: &ProfileMessage) -> Result<Profile, ToolError> {
+pub fn reparse(msg: ProfileMessage) -> Result<Profile, ToolError> {
     let opts = DecodeOptions {
         max_decompressed: u64::MAX,
     };
-    decode_bytes("<merged profile>", &msg.encode_to_vec(), &opts).map_err(|e| ToolError::Internal {
+    let raw = msg.encode_to_vec();
+    super::merge::drop_elsewhere(msg);
+    decode_bytes("<merged profile>", &raw, &opts).map_err(|e| ToolError::Internal {
         query: "merge",
         detail: e.to_string(),
     })
@@ -39,7 +41,7 @@ fn merge_gc(sources: &[Source<'_>]) -> Result<ProfileMessage, ToolError> {
     if !has_zero {
         return Ok(msg);
     }
-    let p = reparse(&msg)?;
+    let p = reparse(msg)?;
     let (msg, _) = merge(&[Source::new(&p)]).map_err(merge_error)?;
     Ok(msg)
 }
@@ -55,7 +57,7 @@ pub fn merge_profiles(profiles: &[&Profile]) -> Result<ProfileMessage, ToolError
 /// pprof's `Compact`: the profile merged with itself alone, so equal samples add up and
 /// all-zero samples go (Go 1.19's pprof did this to every profile it read).
 pub fn compact(p: &Profile) -> Result<Profile, ToolError> {
-    reparse(&merge_gc(&[Source::new(p)])?)
+    reparse(merge_gc(&[Source::new(p)])?)
 }
 
 /// What a report compares its profile with, and the label pseudo-frames it adds.
@@ -121,7 +123,7 @@ pub fn subtract(
         [] => return Err(ToolError::InvalidArgument("no base profile".into())),
         [one] => one,
         many => {
-            merged = reparse(&merge_profiles(many)?)?;
+            merged = reparse(merge_profiles(many)?)?;
             &merged
         }
     };
@@ -135,5 +137,5 @@ pub fn subtract(
     }
     let mut both = vec![s, b.scale(-1.0)];
     compatibilize(&mut both).map_err(merge_error)?;
-    reparse(&merge_gc(&both)?)
+    reparse(merge_gc(&both)?)
 }

@@ -190,6 +190,6 @@ pub fn add_label_nodes(
     if !leaves.is_empty() && !leaf_matched {
         warnings.push("TagLeaf");
     }
-    let out = super::combine::reparse(&msg)?;
+    let out = super::combine::reparse(msg)?;
     Ok(Some((out, warnings)))
 }

@@ -632,6 +632,25 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         }
     }
     let has_zero = m.out.sample.iter().any(|s| s.value.iter().all(|&v| v == 0));
-    m.out.string_table = m.strings.into_vec();
-    Ok((m.out, has_zero))
+    let Merger {
+        strings,
+        mut out,
+        mappings,
+        functions,
+        locations,
+        samples,
+    } = m;
+    out.string_table = strings.into_vec();
+    drop_elsewhere((mappings, functions, locations, samples));
+    Ok((out, has_zero))
+}
+
+/// Frees `v` on another thread: the identity tables hold a small allocation per key, and
+/// freeing a large profile's worth one by one takes longer than the merge's caller
+/// should wait. A process that exits first leaves it to the OS.
+pub fn drop_elsewhere<T: Send + 'static>(v: T) {
+    // When no thread can be started, `spawn` drops `v` here, which is just slower.
+    let _ = std::thread::Builder::new()
+        .name("profsql-drop".into())
+        .spawn(move || drop(v));
 }

@@ -54,7 +54,9 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         samples: msg.sample.len(),
         totals,
     };
-    gzip(&msg.encode_to_vec())
+    let raw = msg.encode_to_vec();
+    super::merge::drop_elsewhere(msg);
+    gzip(&raw)
         .map(|bytes| (bytes, report))
         .map_err(|e| ToolError::Internal {
             query: "merge",
