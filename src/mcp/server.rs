@@ -47,11 +47,13 @@ impl PprofServer {
             .tools()
             .iter()
             .map(|t| {
-                Tool::new(
+                let mut tool = Tool::new(
                     self.names.exposed(t.name),
                     self.names.describe(t.name, &t.description),
                     Arc::new(t.input_schema.clone()),
-                )
+                );
+                tool.output_schema = t.output_schema.clone().map(Arc::new);
+                tool
             })
             .collect()
     }

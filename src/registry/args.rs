@@ -24,6 +24,18 @@ pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
     schema
 }
 
+/// The schema of a payload type (an object; extra keys allowed).
+pub fn output_schema_of<T: JsonSchema>() -> Map<String, Value> {
+    let mut schema = match schemars::schema_for!(T).to_value() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    schema.remove("$schema");
+    schema.remove("title");
+    schema.insert("type".into(), Value::from("object"));
+    schema
+}
+
 /// Checks `args` against `schema`'s top level: no unknown keys, required keys present,
 /// numbers within their bounds, arrays long enough. Types and enums are checked when the
 /// arguments are read into their struct.

@@ -68,6 +68,8 @@ pub struct ToolSpec {
     pub name: &'static str,
     pub description: String,
     pub input_schema: JsonObject,
+    /// The payload's schema, for tools whose payload has one fixed shape.
+    pub output_schema: Option<JsonObject>,
     handler: Handler,
 }
 
@@ -228,6 +230,9 @@ mod tests {
             assert_eq!(t.input_schema["type"], "object", "{}", t.name);
             assert_eq!(t.input_schema["additionalProperties"], false, "{}", t.name);
             assert!(t.description.contains("Example:"), "{}", t.name);
+            if let Some(o) = &t.output_schema {
+                assert_eq!(o["type"], "object", "{}", t.name);
+            }
         }
     }
 }

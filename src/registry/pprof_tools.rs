@@ -586,6 +586,7 @@ macro_rules! spec {
             name: $name,
             description: format!("{}\n\nExample: {}", $desc, $example),
             input_schema: args::schema_of::<$args>(),
+            output_schema: None,
             handler: |ctx, a| Box::pin($handler(ctx, a)),
         }
     };

@@ -10,7 +10,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SQLOptions;
 use futures::StreamExt;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{args, CallError, Context, ErrorCode, JsonObject, ToolOutput, ToolSpec};
@@ -22,6 +22,24 @@ struct LoadArgs {
     /// Profile files to decode and keep in memory (paths, or handles to reload).
     #[schemars(length(min = 1))]
     profiles: Vec<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Loaded {
+    /// `handle:` + 16 hex: pass it as `profile` to the other tools.
+    handle: String,
+    /// The file, resolved.
+    path: String,
+    /// The profile's id in sql.query tables.
+    profile_id: u32,
+    samples: usize,
+    /// `type/unit` of each sample type.
+    sample_types: Vec<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct LoadPayload {
+    profiles: Vec<Loaded>,
 }
 
 async fn load(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
@@ -39,20 +57,20 @@ async fn load(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErro
                 )
             })
             .collect();
-        loaded.push(json!({
-            "handle": handle,
-            "path": path.display().to_string(),
-            "profile_id": lp.id,
-            "samples": lp.profile.samples.len(),
-            "sample_types": types,
-        }));
+        loaded.push(Loaded {
+            handle,
+            path: path.display().to_string(),
+            profile_id: lp.id,
+            samples: lp.profile.samples.len(),
+            sample_types: types,
+        });
     }
     let summary = format!(
         "Loaded {} profile{}; pass the handles as `profile` to other tools, or query profile_id in sql.query.",
         loaded.len(),
         if loaded.len() == 1 { "" } else { "s" }
     );
-    ToolOutput::new(summary, json!({ "profiles": loaded }))
+    ToolOutput::new(summary, LoadPayload { profiles: loaded })
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -152,6 +170,23 @@ async fn take_rows(
     Ok((QueryResult { schema, batches }, truncated))
 }
 
+#[derive(Serialize, JsonSchema)]
+struct Column {
+    name: String,
+    /// Arrow data type.
+    r#type: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct SqlPayload {
+    columns: Vec<Column>,
+    /// One object per row, keyed by column name.
+    rows: Vec<serde_json::Map<String, Value>>,
+    row_count: usize,
+    /// More rows than max_rows were left out.
+    truncated: bool,
+}
+
 async fn sql(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let a: SqlArgs = args::parse(raw)?;
     let max_rows = usize::try_from(a.max_rows.unwrap_or(DEFAULT_MAX_ROWS)).unwrap_or(usize::MAX);
@@ -188,13 +223,16 @@ async fn sql(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError
     let mut json_rows = Vec::new();
     write_result(&result, OutputFormat::Json, &mut json_rows)
         .map_err(|e| CallError::internal(format!("sql.query result: {e}")))?;
-    let rows: Value = serde_json::from_slice(&json_rows)
+    let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_slice(&json_rows)
         .map_err(|e| CallError::internal(format!("sql.query result: {e}")))?;
-    let columns: Vec<Value> = result
+    let columns: Vec<Column> = result
         .schema
         .fields()
         .iter()
-        .map(|f| json!({ "name": f.name(), "type": f.data_type().to_string() }))
+        .map(|f| Column {
+            name: f.name().clone(),
+            r#type: f.data_type().to_string(),
+        })
         .collect();
     let n = result.num_rows();
     let summary = format!(
@@ -208,7 +246,12 @@ async fn sql(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError
     );
     ToolOutput::new(
         summary,
-        json!({ "columns": columns, "rows": rows, "row_count": n, "truncated": truncated }),
+        SqlPayload {
+            columns,
+            rows,
+            row_count: n,
+            truncated,
+        },
     )
 }
 
@@ -234,6 +277,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                           for sql.query.\n\nExample: {\"profiles\": [\"cpu.pb.gz\", \"heap.pb.gz\"]}"
                 .to_string(),
             input_schema: args::schema_of::<LoadArgs>(),
+            output_schema: Some(args::output_schema_of::<LoadPayload>()),
             handler: |ctx, a| Box::pin(load(ctx, a)),
         },
         ToolSpec {
@@ -243,6 +287,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                           Example: {\"profiles\": [\"cpu.pb.gz\"], \"out_dir\": \"parquet\"}"
                 .to_string(),
             input_schema: args::schema_of::<ExportArgs>(),
+            output_schema: None,
             handler: |ctx, a| Box::pin(export(ctx, a)),
         },
         ToolSpec {
@@ -252,6 +297,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                  FROM frames WHERE depth = 0 GROUP BY 1 ORDER BY flat DESC LIMIT 10\"}}"
             ),
             input_schema: args::schema_of::<SqlArgs>(),
+            output_schema: Some(args::output_schema_of::<SqlPayload>()),
             handler: |ctx, a| Box::pin(sql(ctx, a)),
         },
     ]

@@ -23,6 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 SERVER, FIXTURES = sys.argv[1], sys.argv[2]
 HANDLE = re.compile(r"^handle:[0-9a-f]{16}$")
 failures = []
+OUTPUT_SCHEMAS = {}
 
 
 def check(cond, what):
@@ -54,6 +55,16 @@ def payload(result):
     return result.structured_content
 
 
+def matches_output_schema(tool, structured):
+    schema = OUTPUT_SCHEMAS.get(tool)
+    check(schema is not None, f"{tool} declares an output schema")
+    if schema is not None:
+        try:
+            jsonschema.validate(structured, schema)
+        except jsonschema.ValidationError as e:
+            check(False, f"{tool} payload matches its output schema: {e.message}")
+
+
 def error_code(result):
     check(result.is_error, f"expected an error, got {result.content[0].text[:200]}")
     return (result.structured_content or {}).get("error", {}).get("code")
@@ -70,6 +81,9 @@ async def tools_are_listed_well(s, codex=False):
         check(exposed in names, f"{exposed} listed")
     for t in tools:
         jsonschema.Draft202012Validator.check_schema(t.input_schema)
+        if t.output_schema is not None:
+            jsonschema.Draft202012Validator.check_schema(t.output_schema)
+            OUTPUT_SCHEMAS[t.name] = t.output_schema
         check(t.input_schema.get("additionalProperties") is False, f"{t.name} refuses unknown keys")
         if codex:
             check(re.fullmatch(r"[a-zA-Z0-9_-]+", t.name) is not None, f"codex name {t.name}")
@@ -79,6 +93,7 @@ async def tools_are_listed_well(s, codex=False):
 
 async def numbers_match_pprof(s, call):
     loaded = payload(await call("profiles.load", {"profiles": [fixture("cpu.pb.gz"), fixture("heap.pb.gz")]}))
+    matches_output_schema("profiles.load", loaded)
     handles = [p["handle"] for p in loaded["profiles"]]
     check(all(HANDLE.match(h) for h in handles), f"handles look like handle:<16 hex>: {handles}")
     cpu, heap = handles
@@ -99,6 +114,7 @@ async def numbers_match_pprof(s, call):
         "query": f"SELECT function_name, sum(cpu) AS flat FROM frames WHERE profile_id = {cpu_id} "
                  "AND depth = 0 GROUP BY 1 ORDER BY flat DESC, function_name",
         "max_rows": 100000}))
+    matches_output_schema("sql.query", q)
     got = {r["function_name"]: int(r["flat"]) for r in q["rows"]}
     want = {}
     with open(fixture("cpu.pb.gz.exact.cpu.tsv")) as f:
