@@ -19,8 +19,15 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
+    /// Not a `#[from]`: that would make the error its own source, printed twice.
     #[error("{}", .0.text())]
-    Call(#[from] crate::registry::CallError),
+    Call(crate::registry::CallError),
     #[error("interactive shell: {0}")]
     Readline(String),
+}
+
+impl From<crate::registry::CallError> for CliError {
+    fn from(e: crate::registry::CallError) -> Self {
+        CliError::Call(e)
+    }
 }
