@@ -10,7 +10,7 @@ use rmcp::model::{
     GetPromptResponse, GetPromptResult, Implementation, InitializeResult, ListPromptsResult,
     ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt, PromptMessage,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
-    ResourceContents, Role, ServerCapabilities, ServerConfig, Tool,
+    ResourceContents, Role, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -53,6 +53,14 @@ impl PprofServer {
                     Arc::new(t.input_schema.clone()),
                 );
                 tool.output_schema = t.output_schema.clone().map(Arc::new);
+                // Tools read only the local files they are given; a writer replaces
+                // an existing output file, so it is marked destructive.
+                tool.annotations = Some(
+                    ToolAnnotations::new()
+                        .read_only(!t.writes)
+                        .destructive(t.writes)
+                        .open_world(false),
+                );
                 tool
             })
             .collect()

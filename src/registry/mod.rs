@@ -70,6 +70,8 @@ pub struct ToolSpec {
     pub input_schema: JsonObject,
     /// The payload's schema, for tools whose payload has one fixed shape.
     pub output_schema: Option<JsonObject>,
+    /// True for tools that write files (`output_path`, `out_dir`); the rest only read.
+    pub writes: bool,
     handler: Handler,
 }
 

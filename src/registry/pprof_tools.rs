@@ -587,6 +587,7 @@ macro_rules! spec {
             description: format!("{}\n\nExample: {}", $desc, $example),
             input_schema: args::schema_of::<$args>(),
             output_schema: None,
+            writes: $name == "pprof.merge",
             handler: |ctx, a| Box::pin($handler(ctx, a)),
         }
     };

@@ -278,6 +278,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                 .to_string(),
             input_schema: args::schema_of::<LoadArgs>(),
             output_schema: Some(args::output_schema_of::<LoadPayload>()),
+            writes: false,
             handler: |ctx, a| Box::pin(load(ctx, a)),
         },
         ToolSpec {
@@ -288,6 +289,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
                 .to_string(),
             input_schema: args::schema_of::<ExportArgs>(),
             output_schema: None,
+            writes: true,
             handler: |ctx, a| Box::pin(export(ctx, a)),
         },
         ToolSpec {
@@ -298,6 +300,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
             ),
             input_schema: args::schema_of::<SqlArgs>(),
             output_schema: Some(args::output_schema_of::<SqlPayload>()),
+            writes: false,
             handler: |ctx, a| Box::pin(sql(ctx, a)),
         },
     ]
