@@ -258,3 +258,16 @@ fn export_writes_parquet_with_every_row() {
     assert_eq!(samples["rows"], meta["result"]["num_samples"]);
     assert!(out.join("samples.parquet").is_file());
 }
+
+#[test]
+fn a_file_that_does_not_decode_leaves_no_handle() {
+    let ctx = context(u64::MAX);
+    let bad = common::fixtures_dir().join("README.md");
+    call(
+        &ctx,
+        "pprof.meta",
+        json!({"profile": bad.display().to_string()}),
+    )
+    .unwrap_err();
+    assert!(ctx.store.handles().is_empty());
+}

@@ -158,8 +158,18 @@ impl ProfileStore {
         }
         // Decoded outside the lock: other calls go on meanwhile. Two calls may decode the
         // same file at once; the first to finish is kept.
-        let profile = decode::decode_file(path, &self.decode)
-            .map_err(|e| CallError::from(crate::engine::EngineError::from(e)))?;
+        let profile = match decode::decode_file(path, &self.decode) {
+            Ok(p) => p,
+            Err(e) => {
+                // A file that never decoded is not kept as a handle (nor listed as a
+                // resource).
+                let mut inner = self.lock();
+                inner
+                    .entries
+                    .retain(|e| e.handle != handle || e.loaded.is_some() || e.stamp.is_some());
+                return Err(CallError::from(crate::engine::EngineError::from(e)));
+            }
+        };
         let mut inner = self.lock();
         inner.tick += 1;
         let (tick, id) = (inner.tick, inner.next_id);
