@@ -235,6 +235,11 @@ fn cache_evicts_least_recently_used_past_budget() {
     );
     let loaded: Vec<bool> = ctx.store.handles().iter().map(|h| h.loaded).collect();
     assert_eq!(loaded, vec![true, false]);
+    // Decoded again under the id profiles.load reported.
+    assert_eq!(
+        ctx.store.handles()[0].profile_id,
+        a["profiles"][0]["profile_id"].as_u64().map(|i| i as u32)
+    );
 }
 
 #[test]
@@ -270,4 +275,57 @@ fn a_file_that_does_not_decode_leaves_no_handle() {
     )
     .unwrap_err();
     assert!(ctx.store.handles().is_empty());
+}
+
+#[test]
+fn list_reads_no_source_outside_basedir() {
+    // The profile names `sort/sort.go`; pprof's search walks up from the base to its
+    // parent, where such a file exists: outside the base, so it must not be read.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::create_dir_all(dir.path().join("sort")).unwrap();
+    std::fs::write(dir.path().join("sort/sort.go"), "secret\n".repeat(400)).unwrap();
+    std::fs::copy(
+        common::fixtures_dir().join("cpu.pb.gz"),
+        base.join("cpu.pb.gz"),
+    )
+    .unwrap();
+    let store = ProfileStore::new(
+        DecodeOptions {
+            max_decompressed: 1 << 30,
+        },
+        u64::MAX,
+    );
+    let open = Arc::new(Context::new(store, PathPolicy::open()));
+    let args = json!({
+        "profile": base.join("cpu.pb.gz").display().to_string(),
+        "function": "^sort\\.Ints$",
+        "repo_root": base.display().to_string(),
+    });
+    let found = call(&open, "pprof.list", args).unwrap();
+    assert!(
+        found["raw"].as_str().unwrap().contains("secret"),
+        "the walk finds it unconfined"
+    );
+    let store = ProfileStore::new(
+        DecodeOptions {
+            max_decompressed: 1 << 30,
+        },
+        u64::MAX,
+    );
+    let ctx = Arc::new(Context::new(store, PathPolicy::confined(&base).unwrap()));
+    let p = call(
+        &ctx,
+        "pprof.list",
+        json!({"profile": "cpu.pb.gz", "function": "^sort\\.Ints$"}),
+    )
+    .unwrap();
+    assert!(!p["raw"].as_str().unwrap().contains("secret"));
+    let routines = p["result"]["routines"].as_array().unwrap();
+    assert!(!routines.is_empty());
+    for r in routines {
+        assert!(r["lines"].as_array().unwrap().is_empty(), "{r}");
+        assert!(r["error"].as_str().unwrap().contains("inside"), "{r}");
+    }
 }

@@ -52,6 +52,10 @@ async fn serve(args: Args, server: PprofServer) -> anyhow::Result<()> {
     let addr = listen_addr(&addr)?;
     let shutdown = CancellationToken::new();
     let token = std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty());
+    if !addr.ip().is_loopback() && token.is_none() {
+        // Off loopback anyone on the network could read (and write) files as this user.
+        anyhow::bail!("--http {addr} is reachable from other machines: set {TOKEN_ENV} to require a bearer token");
+    }
     let http = HttpServer::bind(addr, server, token.clone(), &shutdown)
         .await
         .with_context(|| format!("binding {addr}"))?;

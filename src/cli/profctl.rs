@@ -441,6 +441,7 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
             let mut src = SourceOptions {
                 source_path: a.repo_root.iter().cloned().collect(),
                 trim_path: o.trim_path.clone().unwrap_or_default(),
+                confine: None,
             };
             src.source_path.extend(o.source_path.iter().cloned());
             let (engine, id) = load(&a.common)?;

@@ -100,9 +100,15 @@ fn success(out: ToolOutput) -> CallToolResult {
     r
 }
 
-fn failure(e: &CallError) -> CallToolResult {
-    let mut r = CallToolResult::error(vec![ContentBlock::text(e.text())]);
-    r.structured_content = Some(e.to_json());
+fn failure(e: &CallError, structured: bool) -> CallToolResult {
+    let mut r = CallToolResult::error(vec![ContentBlock::text(format!(
+        "{}\n\n{}",
+        e.text(),
+        serde_json::to_string_pretty(&e.to_json()).unwrap_or_default()
+    ))]);
+    if structured {
+        r.structured_content = Some(e.to_json());
+    }
     r
 }
 
@@ -137,9 +143,15 @@ impl ServerHandler for PprofServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let args = request.arguments.unwrap_or_default();
+        // A tool with an output schema gets no structured error: clients check
+        // structuredContent against that schema even on errors.
+        let has_schema = self
+            .registry
+            .get(&self.canonical(&request.name))
+            .is_some_and(|t| t.output_schema.is_some());
         let result = match self.run(&request.name, args, &context.ct).await {
             Ok(out) => success(out),
-            Err(e) => failure(&e),
+            Err(e) => failure(&e, !has_schema),
         };
         Ok(result.into())
     }

@@ -113,7 +113,10 @@ impl Context {
     fn engine_with(&self, profiles: &[&Arc<LoadedProfile>]) -> Result<Engine, CallError> {
         let mut engine = Engine::new(self.store.decode_options());
         for lp in profiles {
-            engine.add_loaded(Arc::clone(lp))?;
+            // The same profile named twice (a path and its handle) is added once.
+            if engine.profile(lp.id).is_err() {
+                engine.add_loaded(Arc::clone(lp))?;
+            }
         }
         Ok(engine)
     }

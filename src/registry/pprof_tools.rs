@@ -2,6 +2,7 @@
 //! call reads, and the payload: `{command, result, raw, raw_meta}` where `raw` is pprof's
 //! own text, cut to the call's limits.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
@@ -325,6 +326,7 @@ async fn list(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErro
     let src = SourceOptions {
         source_path: search.iter().map(|p| p.display().to_string()).collect(),
         trim_path: o.trim_path.clone().unwrap_or_default(),
+        confine: ctx.paths.base().map(Path::to_path_buf),
     };
     let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
     let mut r = match pprof::list(&p.engine, p.id, &o, &a.function, &src).await {

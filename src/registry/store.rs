@@ -34,6 +34,9 @@ struct Entry {
     stamp: Option<(u64, SystemTime)>,
     file_bytes: u64,
     loaded: Option<Arc<LoadedProfile>>,
+    /// Profile id, kept when the profile is evicted and decoded again, so the id
+    /// `profiles.load` reported stays right.
+    id: Option<u32>,
     /// Estimated memory while loaded.
     cost: u64,
     last_used: u64,
@@ -134,6 +137,7 @@ impl ProfileStore {
             stamp: None,
             file_bytes,
             loaded: None,
+            id: None,
             cost: 0,
             last_used: 0,
         });
@@ -172,9 +176,18 @@ impl ProfileStore {
         };
         let mut inner = self.lock();
         inner.tick += 1;
-        let (tick, id) = (inner.tick, inner.next_id);
+        let tick = inner.tick;
         let Some(pos) = inner.entries.iter().position(|e| e.handle == handle) else {
             return Err(CallError::internal("a registered handle vanished"));
+        };
+        let id = match inner.entries[pos].id {
+            Some(id) => id,
+            None => {
+                let id = inner.next_id;
+                inner.next_id += 1;
+                inner.entries[pos].id = Some(id);
+                id
+            }
         };
         if let (Some(lp), true) = (&inner.entries[pos].loaded, inner.entries[pos].stamp == now) {
             let lp = lp.clone();
@@ -185,7 +198,6 @@ impl ProfileStore {
             LoadedProfile::new(id, path.display().to_string(), profile)
                 .map_err(|e| CallError::internal(format!("{}: {e}", path.display())))?,
         );
-        inner.next_id += 1;
         let e = &mut inner.entries[pos];
         e.cost = lp.approx_bytes();
         e.loaded = Some(lp.clone());

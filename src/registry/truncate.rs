@@ -113,6 +113,7 @@ fn keep_bytes(s: &str, n: usize, strategy: Strategy) -> String {
             }
             s[start..].to_string()
         }
+        Strategy::HeadTail if n < MARKER.len() + 2 => keep_bytes(s, n, Strategy::Head),
         Strategy::HeadTail => {
             let marker = format!("\n{MARKER}\n");
             let room = n.saturating_sub(marker.len());
@@ -162,7 +163,8 @@ mod tests {
         let text = "ééééé";
         for s in [Strategy::Head, Strategy::Tail, Strategy::HeadTail] {
             for n in 1..12 {
-                let _ = limits(0, n, s).apply(text);
+                let (out, _) = limits(0, n, s).apply(text);
+                assert!(out.len() <= n as usize, "{s:?} {n}: {out:?}");
             }
         }
     }

@@ -65,6 +65,9 @@ pub struct SourceOptions {
     pub source_path: Vec<String>,
     /// Prefixes removed from recorded paths (pprof's `-trim_path`, ':'-separated).
     pub trim_path: String,
+    /// When set (canonical), a source is read only if it resolves inside this folder: the
+    /// file names come from the profile, so they may point anywhere.
+    pub confine: Option<PathBuf>,
 }
 
 struct NodeSym {
@@ -76,7 +79,26 @@ struct NodeSym {
 
 /// pprof's `openSourceFile`: an absolute path must exist; a relative one is tried under
 /// each search directory and each of its parents.
-fn find_source(path: &str, search: &str, trim: &str) -> Result<PathBuf, String> {
+fn find_source(
+    path: &str,
+    search: &str,
+    trim: &str,
+    confine: Option<&Path>,
+) -> Result<PathBuf, String> {
+    let found = find_anywhere(path, search, trim)?;
+    match confine {
+        Some(root) => match found.canonicalize() {
+            Ok(real) if real.starts_with(root) => Ok(real),
+            _ => Err(format!(
+                "could not find file {path} inside {}",
+                root.display()
+            )),
+        },
+        None => Ok(found),
+    }
+}
+
+fn find_anywhere(path: &str, search: &str, trim: &str) -> Result<PathBuf, String> {
     let dirs: Vec<String> = search
         .split(':')
         .filter(|s| !s.is_empty())
@@ -234,7 +256,8 @@ pub async fn list(
             let source = files
                 .entry(file.to_string())
                 .or_insert_with(|| {
-                    find_source(file, &search_shown, &src.trim_path).and_then(|p| read_lines(&p))
+                    find_source(file, &search_shown, &src.trim_path, src.confine.as_deref())
+                        .and_then(|p| read_lines(&p))
                 })
                 .clone();
             let mut routine = Routine {
