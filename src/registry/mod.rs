@@ -98,7 +98,9 @@ impl Context {
     /// A profile argument (a path or a handle) as a file to read.
     pub fn resolve(&self, field: &str, given: &str) -> Result<PathBuf, CallError> {
         if given.starts_with(store::HANDLE_PREFIX) {
-            return self.store.path_of(given).map_err(|e| e.field(field));
+            let path = self.store.path_of(given).map_err(|e| e.field(field))?;
+            // Checked again: the file may have been replaced by a link since.
+            return self.paths.input(field, &path.display().to_string());
         }
         self.paths.input(field, given)
     }

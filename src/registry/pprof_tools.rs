@@ -523,6 +523,8 @@ async fn merge(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErr
     }
     crate::report::write_atomically(&out, |f| Ok(std::io::Write::write_all(f, &bytes)?))
         .map_err(|e| CallError::invalid(format!("{}: {e}", out.display())).field("output_path"))?;
+    // Registered under its real path, as every loaded file is, so one file has one handle.
+    let out = out.canonicalize().unwrap_or(out);
     let message = format!("Merged {} profiles into {}", r.input_count, out.display());
     let handle = ctx.store.register(&out)?;
     ToolOutput::new(
