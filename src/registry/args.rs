@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::CallError;
 
-/// The input schema of `T`: one object, unknown keys refused.
-pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
+/// The schema of `T` as one object, without the generator's `$schema` and `title`.
+fn object_schema<T: JsonSchema>() -> Map<String, Value> {
     let mut schema = match schemars::schema_for!(T).to_value() {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -17,6 +17,12 @@ pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
     schema.remove("$schema");
     schema.remove("title");
     schema.insert("type".into(), Value::from("object"));
+    schema
+}
+
+/// The input schema of `T`: unknown keys refused.
+pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
+    let mut schema = object_schema::<T>();
     schema.insert("additionalProperties".into(), Value::Bool(false));
     schema
         .entry("properties")
@@ -24,16 +30,9 @@ pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
     schema
 }
 
-/// The schema of a payload type (an object; extra keys allowed).
+/// The schema of a payload type (extra keys allowed).
 pub fn output_schema_of<T: JsonSchema>() -> Map<String, Value> {
-    let mut schema = match schemars::schema_for!(T).to_value() {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    schema.remove("$schema");
-    schema.remove("title");
-    schema.insert("type".into(), Value::from("object"));
-    schema
+    object_schema::<T>()
 }
 
 /// Checks `args` against `schema`'s top level: no unknown keys, required keys present,

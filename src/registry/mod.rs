@@ -111,6 +111,15 @@ impl Context {
         Ok(self.store.load(&path).map_err(|e| e.field(field))?.1)
     }
 
+    /// Several profile arguments, decoded (or from the cache), in order.
+    pub fn profiles(
+        &self,
+        field: &str,
+        given: &[String],
+    ) -> Result<Vec<Arc<LoadedProfile>>, CallError> {
+        given.iter().map(|g| self.profile(field, g)).collect()
+    }
+
     /// An engine over some loaded profiles (cheap: tables are shared, not copied).
     fn engine_with(&self, profiles: &[&Arc<LoadedProfile>]) -> Result<Engine, CallError> {
         let mut engine = Engine::new(self.store.decode_options());

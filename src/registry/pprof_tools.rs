@@ -147,10 +147,7 @@ fn prepare(
         (_, Some(d)) => ("diff_base", d.clone(), BaseMode::Diff),
         _ => ("diff_base", Vec::new(), BaseMode::Diff),
     };
-    let bases = bases
-        .iter()
-        .map(|b| ctx.profile(field, b))
-        .collect::<Result<Vec<_>, _>>()?;
+    let bases = ctx.profiles(field, &bases)?;
     let base_refs: Vec<&crate::decode::Profile> = bases.iter().map(|b| &b.profile).collect();
     let d = Derivation {
         mode,
@@ -509,11 +506,7 @@ async fn merge(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErr
     let command = command_line("pprof.merge", &raw);
     let a: MergeArgs = args::parse(raw)?;
     let out = ctx.paths.output("output_path", &a.output_path)?;
-    let loaded = a
-        .profiles
-        .iter()
-        .map(|p| ctx.profile("profiles", p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let loaded = ctx.profiles("profiles", &a.profiles)?;
     let refs: Vec<&crate::decode::Profile> = loaded.iter().map(|lp| &lp.profile).collect();
     let (bytes, r) = pprof::merge_files::merge(&refs)?;
     if let Some(dir) = out.parent() {

@@ -85,11 +85,7 @@ struct ExportArgs {
 async fn export(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let a: ExportArgs = args::parse(raw)?;
     let dir = ctx.paths.output("out_dir", &a.out_dir)?;
-    let loaded = a
-        .profiles
-        .iter()
-        .map(|p| ctx.profile("profiles", p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let loaded = ctx.profiles("profiles", &a.profiles)?;
     let refs: Vec<&Arc<crate::tables::LoadedProfile>> = loaded.iter().collect();
     let engine = ctx.engine_with(&refs)?;
     let tables = crate::report::parquet::export_tables(&engine, &dir)
