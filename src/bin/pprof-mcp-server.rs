@@ -77,7 +77,7 @@ async fn serve(args: Args, server: PprofServer) -> anyhow::Result<()> {
     http.serve(shutdown).await.context("http server")
 }
 
-fn main() -> anyhow::Result<()> {
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     let names =
         NameMode::from_flag_or_env(args.tool_name_mode.as_deref()).map_err(anyhow::Error::msg)?;
@@ -88,4 +88,15 @@ fn main() -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(serve(args, server))
+}
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line on stderr (stdout is the protocol), like profctl.
+            eprintln!("pprof-mcp-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
