@@ -268,3 +268,41 @@ fn interactive_shell_through_a_pipe() {
         "history not saved"
     );
 }
+
+/// examples/notebook/top_from_parquet.py (pandas over the Parquet export) gives
+/// `go tool pprof -top`'s flat and cum for every function, in pprof's order.
+#[test]
+fn notebook_example_reproduces_pprof_top_from_parquet() {
+    let Ok(python) = std::env::var("PROFSQL_TEST_PYTHON") else {
+        eprintln!("skipping: PROFSQL_TEST_PYTHON is not set");
+        return;
+    };
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/notebook/top_from_parquet.py");
+    for (profile, sample_types) in [
+        ("cpu.pb.gz", &["cpu", "samples"][..]),
+        ("heap.pb.gz", &["alloc_space", "inuse_objects"][..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("pq");
+        let o = profsql(&[
+            "export",
+            "--out",
+            &out.display().to_string(),
+            &fixture(profile),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for st in sample_types {
+            let o = Command::new(&python)
+                .arg(&script)
+                .arg(&out)
+                .args([st, "--tsv"])
+                .output()
+                .expect("run python");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let want =
+                std::fs::read_to_string(format!("{}.exact.{st}.tsv", fixture(profile))).unwrap();
+            assert_eq!(String::from_utf8(o.stdout).unwrap(), want, "{profile} {st}");
+        }
+    }
+}

@@ -5,7 +5,9 @@
 //! The references come from Go 1.19's vendored pprof (2022); we print current upstream
 //! pprof's formats. The one difference in these reports is the `Time:` line (upstream
 //! pprof #903 changed its layout), so the comparison rewrites our `Time:` line into the
-//! old layout for the same instant before comparing. Nothing else is normalised.
+//! old layout for the same instant before comparing. In `-dot` graphs that line sits in the
+//! legend, and our one addition to pprof's DOT, `style="dashed"` on inlined call edges, is
+//! removed before comparing. Nothing else is normalised.
 
 mod common;
 
@@ -88,6 +90,7 @@ enum Report {
     Traces(ReportOptions),
     Tags(ReportOptions),
     List(ReportOptions, String, SourceOptions),
+    Dot(ReportOptions),
 }
 
 /// Maps pprof's arguments to a report, or None when an option is not implemented here.
@@ -132,6 +135,7 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
             "-top" => kind = Some("top"),
             "-traces" => kind = Some("traces"),
             "-tags" => kind = Some("tags"),
+            "-dot" => kind = Some("dot"),
             "-tagshow" => o.tagshow = value,
             "-base" => load.bases.push(value?),
             "-diff_base" => {
@@ -177,6 +181,7 @@ fn parse(args: &[String]) -> Option<(Report, Load)> {
         "top" => Some((Report::Top(o), load)),
         "traces" => Some((Report::Traces(o), load)),
         "tags" => Some((Report::Tags(o), load)),
+        "dot" => Some((Report::Dot(o), load)),
         _ => None,
     }
 }
@@ -222,6 +227,24 @@ fn old_time_line(line: &str) -> String {
         Ok(t) => format!("Time: {} ({zone})", t.format("%b %-d, %Y at %-I:%M%P")),
         Err(_) => line.to_string(),
     }
+}
+
+/// Our DOT with Go 1.19's legend `Time:` and without the inline-edge style we add.
+fn normalise_dot(text: &str) -> String {
+    let text = text.replace(" style=\"dashed\"", "");
+    let Some(start) = text.find("\\lTime: ") else {
+        return text;
+    };
+    let line_start = start + 2;
+    let end = text[line_start..]
+        .find("\\l")
+        .map_or(text.len(), |e| line_start + e);
+    format!(
+        "{}{}{}",
+        &text[..line_start],
+        old_time_line(&text[line_start..end]),
+        &text[end..]
+    )
 }
 
 fn normalise(text: &str) -> String {
@@ -377,6 +400,9 @@ fn check_manifest(dir: &Path) -> Outcome {
                         .await
                         .map(|r| pprof_text::list(&r).replace(&cwd, "<FIXTURES>"))
                 }
+                Report::Dot(o) => pprof::callgraph::callgraph(engine, *id, o)
+                    .await
+                    .map(|g| normalise_dot(&profsql::report::dot::dot(&g, o.granularity))),
             }
         });
         let want = std::fs::read_to_string(dir.join(reference)).expect("reference");

@@ -48,17 +48,17 @@ fn flag_for(name: &str, prop: &Value, required: bool) -> Arg {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let arg = Arg::new(name.to_string())
-        .long(name.to_string())
-        .help(help)
-        .allow_hyphen_values(true);
+    let arg = Arg::new(name.to_string()).long(name.to_string()).help(help);
     let t = types(prop);
     if t.iter().any(|t| t == "boolean") {
-        arg.action(ArgAction::SetTrue)
-    } else if t.iter().any(|t| t == "array") {
-        arg.action(ArgAction::Append).required(required)
+        return arg.action(ArgAction::SetTrue);
+    }
+    // Values may start with '-' (negative numbers, regexes).
+    let arg = arg.allow_hyphen_values(true).required(required);
+    if t.iter().any(|t| t == "array") {
+        arg.action(ArgAction::Append)
     } else {
-        arg.action(ArgAction::Set).required(required)
+        arg.action(ArgAction::Set)
     }
 }
 

@@ -10,6 +10,7 @@ mod pprof_tools;
 mod profile_tools;
 pub mod store;
 pub mod truncate;
+mod visual_tools;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -147,6 +148,7 @@ impl Default for Registry {
 impl Registry {
     pub fn new() -> Self {
         let mut tools = pprof_tools::specs();
+        tools.extend(visual_tools::specs());
         tools.extend(profile_tools::specs());
         tools.sort_by(|a, b| a.name.cmp(b.name));
         Self { tools }

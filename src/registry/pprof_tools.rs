@@ -27,7 +27,7 @@ enum SampleIndex {
 
 /// The report options every pprof tool takes, with pprof's names.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
-struct ReportArgs {
+pub(super) struct ReportArgs {
     /// Sample type name or index (default: pprof's rule, the profile's default type).
     sample_index: Option<SampleIndex>,
     /// Average values over the first sample type (count).
@@ -78,7 +78,7 @@ struct ReportArgs {
 
 /// What a report compares its profile with.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
-struct CompareArgs {
+pub(super) struct CompareArgs {
     /// Subtract these profiles (pprof's -base): equal samples cancel, the total shrinks.
     base: Option<Vec<String>>,
     /// Compare with these profiles (pprof's -diff_base): percentages of the base's total.
@@ -92,7 +92,7 @@ fn either(a: &Option<String>, b: &Option<String>) -> Option<String> {
 }
 
 impl ReportArgs {
-    fn options(&self) -> ReportOptions {
+    pub(super) fn options(&self) -> ReportOptions {
         let on = |b: Option<bool>| b.unwrap_or(false);
         ReportOptions {
             sample_index: self.sample_index.as_ref().map(|s| match s {
@@ -122,15 +122,15 @@ impl ReportArgs {
 }
 
 /// An engine holding the profile a report reads, its id, and warnings of the preparation.
-struct Prepared {
-    engine: Engine,
-    id: u32,
-    warnings: Vec<String>,
+pub(super) struct Prepared {
+    pub(super) engine: Engine,
+    pub(super) id: u32,
+    pub(super) warnings: Vec<String>,
 }
 
 /// The report's profile: the cached one as it is, or (with bases or label frames) a
 /// profile derived from it for this call only.
-fn prepare(
+pub(super) fn prepare(
     ctx: &Context,
     profile: &str,
     a: &ReportArgs,
@@ -172,7 +172,7 @@ fn prepare(
 }
 
 /// `{command, result, raw, raw_meta}` with `raw` cut to the limits.
-fn text_payload(
+pub(super) fn text_payload(
     command: String,
     summary: String,
     result: &impl Serialize,
@@ -191,7 +191,7 @@ fn with_warnings(mut warnings: Vec<String>, more: &[String]) -> Vec<String> {
     warnings
 }
 
-fn warnings_suffix(w: &[String]) -> String {
+pub(super) fn warnings_suffix(w: &[String]) -> String {
     if w.is_empty() {
         String::new()
     } else {

@@ -2,9 +2,14 @@
 //! file writing.
 
 mod atomic;
+pub mod dot;
+pub mod flamegraph;
+pub mod folded;
 mod format;
+pub mod graphviz;
 pub mod parquet;
 pub mod pprof_text;
+pub mod speedscope;
 pub mod tabwriter;
 
 pub use atomic::{write_atomically, AtomicFile};

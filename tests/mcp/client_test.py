@@ -138,6 +138,27 @@ async def numbers_match_pprof(s, call):
     return cpu, heap
 
 
+async def pictures(call, cpu):
+    with tempfile.TemporaryDirectory() as d:
+        svg = os.path.join(d, "cpu.svg")
+        fg = payload(await call("pprof.flamegraph", {"profile": cpu, "output_path": svg}))
+        with open(svg) as f:
+            body = f.read()
+        check(body.startswith("<?xml") and "main.runFor" in body, "pprof.flamegraph writes an SVG")
+        check(fg["result"]["total"] == 2550000000, "flame graph total is pprof's")
+        dot = os.path.join(d, "cpu.dot")
+        payload(await call("pprof.callgraph", {"profile": cpu, "output_path": dot}))
+        with open(dot) as f:
+            got = f.read().replace(' style="dashed"', "")
+        with open(fixture("cpu.pb.gz.dot.txt")) as f:
+            want = f.read()
+        time_line = re.compile(r"\\lTime: [^\\]*\\l")
+        check(time_line.sub("", got) == time_line.sub("", want), "pprof.callgraph DOT equals go tool pprof -dot")
+        folded = payload(await call("pprof.folded", {"profile": cpu}))
+        total = sum(int(l.rsplit(" ", 1)[1]) for l in folded["raw"].splitlines())
+        check(total == 2550000000, "folded stacks sum to the total")
+
+
 async def errors_are_clear(s, call, cpu):
     check(error_code(await call("pprof.top", {"profile": fixture("missing.pb.gz")})) == "NOT_FOUND", "missing file")
     check(error_code(await call("pprof.top", {"profile": cpu, "focus": "("})) == "INVALID_ARGUMENT", "bad regex")
@@ -186,6 +207,7 @@ async def over_stdio(env_extra=None, codex=False):
                 check(without_time(top["raw"]) == reference("cpu.pb.gz.top.txt"), "codex pprof_top works")
                 return
             cpu, _ = await numbers_match_pprof(s, call)
+            await pictures(call, cpu)
             await errors_are_clear(s, call, cpu)
             await resources_and_prompt(s)
             return names

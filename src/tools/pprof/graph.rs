@@ -601,7 +601,7 @@ async fn label(
 }
 
 /// A mask with the bits of `ids` set.
-fn id_mask(ids: &[u32]) -> Vec<bool> {
+pub(crate) fn id_mask(ids: &[u32]) -> Vec<bool> {
     let max = ids.iter().copied().max().unwrap_or(0) as usize;
     let mut mask = vec![false; max + 1];
     for &i in ids {

@@ -11,6 +11,7 @@ macro_rules! canned {
     };
 }
 
+pub mod callgraph;
 pub mod combine;
 pub mod diff_top;
 pub mod filters;
@@ -23,8 +24,10 @@ pub mod measurement;
 pub mod merge;
 pub mod merge_files;
 pub mod meta;
+pub mod nodelets;
 pub mod options;
 pub mod reports;
+pub mod stacks;
 pub mod tags;
 pub mod traces;
 

@@ -48,17 +48,24 @@ pub(crate) fn warnings(unmatched: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The counts a graph report's legend states.
+pub(crate) struct GraphCounts {
+    /// Flat sum of the shown nodes.
+    pub shown: i64,
+    pub total: i64,
+    pub node_count: usize,
+    pub orig_count: usize,
+    pub dropped_nodes: usize,
+    /// Only graph outputs drop edges (text reports pass 0).
+    pub dropped_edges: usize,
+}
+
 /// pprof's `reportLabels` (the CLI's non-compact form).
-#[allow(clippy::too_many_arguments)]
-fn report_labels(
+pub(crate) fn report_labels_with_edges(
     profile: Vec<String>,
     o: &ReportOptions,
     fmt: &ValueFormat,
-    shown: i64,
-    total: i64,
-    node_count: usize,
-    orig_count: usize,
-    dropped: usize,
+    c: GraphCounts,
 ) -> Vec<String> {
     let mut out = profile;
     let filters = o.active_filters();
@@ -75,22 +82,40 @@ fn report_labels(
     }
     out.push(format!(
         "Showing nodes accounting for {}, {} of {} total",
-        fmt.format(shown),
-        percentage(shown, total).trim(),
-        fmt.format(total)
+        fmt.format(c.shown),
+        percentage(c.shown, c.total).trim(),
+        fmt.format(c.total)
     ));
-    if total != 0 {
-        if dropped > 0 {
-            let cutoff = ((total as f64) * o.nodefraction) as i64;
+    if c.total != 0 {
+        let plural = |n: usize, one: &str| {
+            if n > 1 {
+                format!("{one}s")
+            } else {
+                one.to_string()
+            }
+        };
+        if c.dropped_nodes > 0 {
+            let cutoff = ((c.total as f64) * o.nodefraction) as i64;
             out.push(format!(
-                "Dropped {dropped} {} (cum <= {})",
-                if dropped > 1 { "nodes" } else { "node" },
+                "Dropped {} {} (cum <= {})",
+                c.dropped_nodes,
+                plural(c.dropped_nodes, "node"),
                 fmt.format(cutoff.abs())
             ));
         }
-        if node_count > 0 && node_count < orig_count {
+        if c.dropped_edges > 0 {
+            let cutoff = ((c.total as f64) * o.edgefraction) as i64;
             out.push(format!(
-                "Showing top {node_count} nodes out of {orig_count}"
+                "Dropped {} {} (freq <= {})",
+                c.dropped_edges,
+                plural(c.dropped_edges, "edge"),
+                fmt.format(cutoff.abs())
+            ));
+        }
+        if c.node_count > 0 && c.node_count < c.orig_count {
+            out.push(format!(
+                "Showing top {} nodes out of {}",
+                c.node_count, c.orig_count
             ));
         }
     }
@@ -127,15 +152,18 @@ fn graph_header(
     );
     let shown: i64 = g.nodes.iter().map(|n| n.flat_value()).sum();
     let tl = type_label(&g.sample_type, o.mean);
-    let header = report_labels(
+    let header = report_labels_with_edges(
         profile_labels(lp, &tl, g.total, &fmt),
         o,
         &fmt,
-        shown,
-        g.total,
-        g.nodes.len(),
-        g.orig_count,
-        dropped,
+        GraphCounts {
+            shown,
+            total: g.total,
+            node_count: g.nodes.len(),
+            orig_count: g.orig_count,
+            dropped_nodes: dropped,
+            dropped_edges: 0,
+        },
     );
     (fmt, tl, header)
 }
