@@ -211,6 +211,8 @@ fn print(out: &ToolOutput, as_json: bool) -> String {
     }
     match out.payload.get("raw").and_then(Value::as_str) {
         Some(raw) => raw.to_string(),
+        // A tool that wrote a file: its summary says where; --json has the details.
+        None if out.payload.get("output_path").is_some() => format!("{}\n", out.summary),
         None => format!("{}\n\n{pretty}\n", out.summary),
     }
 }

@@ -35,8 +35,9 @@ fn write_file(out: &Path, bytes: &[u8]) -> Result<(), CallError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| CallError::invalid(format!("{}: {e}", dir.display())))?;
     }
+    // The error names the path already.
     crate::report::write_atomically(out, |f| Ok(std::io::Write::write_all(f, bytes)?))
-        .map_err(|e| CallError::invalid(format!("{}: {e}", out.display())))
+        .map_err(|e| CallError::invalid(e.to_string()))
 }
 
 fn stack_summary(set: &StackSet) -> serde_json::Value {
