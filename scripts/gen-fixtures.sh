@@ -424,6 +424,10 @@ for P in "${profiles[@]}"; do
   ref dot -dot
   ref dot20 -dot -nodecount=20
   ref dot.lines -dot -lines -nodecount=30
+  case "$kind" in
+    # inuse_* has samples of value 0 (freed memory), which pprof's graph skips.
+    heap) ref dot.inuse_space -dot -sample_index=inuse_space ;;
+  esac
   list=$(rx "$P" list)
   if [ -n "$list" ]; then
     # Own programs are built with -trimpath, so stdlib files are recorded
@@ -588,7 +592,7 @@ of this table.
 | \`P.traces.txt\` | \`-traces\` (not for synthetic.cpu/heap: 3.6 MB each) |
 | \`P.focus_traces.txt\` | \`-traces -focus=R\` (R of \`focus\`, or of \`focus_traces\`) |
 | \`P.tags.txt\` | \`-tags\` |
-| \`P.dot.txt\`, \`P.dot20.txt\`, \`P.dot.lines.txt\` | \`-dot\` (graph default: 80 nodes), \`-dot -nodecount=20\`, \`-dot -lines -nodecount=30\`: pprof's DOT call graph (nodelets for labels and \`bytes\`, entropy node order, residual edges) |
+| \`P.dot.txt\`, \`P.dot20.txt\`, \`P.dot.lines.txt\` | \`-dot\` (graph default: 80 nodes), \`-dot -nodecount=20\`, \`-dot -lines -nodecount=30\` (heap profiles also \`P.dot.inuse_space.txt\`: \`-dot -sample_index=inuse_space\`): pprof's DOT call graph (nodelets for labels and \`bytes\`, entropy node order, residual edges) |
 | \`P.list.txt\` | \`-list R -source_path=$goroot/src\` on a Go standard-library function (cpu, labels.cpu, before, after): the programs are built with \`-trimpath\`, so the profile records \`sort/zsortinterface.go\` and pprof needs the GOROOT source tree: here \`$goroot/src\` of \`$goversion\` (Debian's golang-1.19-go). Other Go 1.19 trees give the same lines; another Go version's do not match the line numbers. |
 | \`P.list_missing.txt\` | \`-list R\` on one of our own functions with no \`-source_path\`: pprof searches the current directory and its parents, does not find \`example.com/...\`, and prints \`Error: could not find file ... on path <cwd>\` on **stdout** after the ROUTINE header (exit 0, nothing on stderr). pprof names the absolute folder it ran in; the script replaces it with \`<FIXTURES>\`, which tests substitute with the fixtures folder. |
 | \`A.diff_base.top.txt\`, \`A.diff_base.cum.txt\` | on the "after" profile \`A\` of a pair with "before" \`B\`: \`-top [-cum] -diff_base=B A\` |

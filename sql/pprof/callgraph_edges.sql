@@ -18,6 +18,8 @@ FROM (
             SELECT sample_id, depth, is_inline, node_id, v, d,
                    ROW_NUMBER() OVER (PARTITION BY sample_id ORDER BY depth) AS pos
             FROM {{input}}
+            -- pprof's graph skips samples without a value (freed memory in inuse_*).
+            WHERE v <> 0 OR d <> 0
         )
         WHERE pprof_kept_node(node_id)
     )

@@ -6,6 +6,8 @@ FROM (
     SELECT node_id, sample_id, v, d,
            depth = MIN(depth) OVER (PARTITION BY sample_id) AS is_leaf
     FROM {{input}}
+    -- pprof's graph skips samples without a value.
+    WHERE v <> 0 OR d <> 0
 )
 WHERE pprof_kept_node(node_id)
 GROUP BY node_id, sample_id

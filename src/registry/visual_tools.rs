@@ -92,7 +92,8 @@ async fn flamegraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     let a: FlamegraphArgs = args::parse(raw)?;
     let o = a.report.options();
     let p = prepare(&ctx, &a.profile, &a.report, &CompareArgs::default())?;
-    let set = stacks(&p.engine, p.id, &o).await?;
+    let mut set = stacks(&p.engine, p.id, &o).await?;
+    set.warnings.splice(0..0, p.warnings.iter().cloned());
     let filters = o.active_filters();
     let mut fo = FlameOptions {
         title: a.title.clone(),
@@ -193,7 +194,8 @@ async fn callgraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput
     let format = a.format.unwrap_or_default();
     let out = ctx.paths.output("output_path", &a.output_path)?;
     let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
-    let g = build_callgraph(&p.engine, p.id, &o).await?;
+    let mut g = build_callgraph(&p.engine, p.id, &o).await?;
+    g.warnings.splice(0..0, p.warnings.iter().cloned());
     let text = dot::dot(&g, o.granularity);
     let written = match format {
         GraphFormat::Dot => {
@@ -275,7 +277,8 @@ async fn folded_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, C
     let a: FoldedArgs = args::parse(raw)?;
     let o = a.report.options();
     let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
-    let set = stacks(&p.engine, p.id, &o).await?;
+    let mut set = stacks(&p.engine, p.id, &o).await?;
+    set.warnings.splice(0..0, p.warnings.iter().cloned());
     let text = folded::folded(&set);
     let result = stack_summary(&set);
     match &a.output_path {
@@ -327,7 +330,8 @@ async fn speedscope_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     let a: SpeedscopeArgs = args::parse(raw)?;
     let o = a.report.options();
     let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
-    let set = stacks(&p.engine, p.id, &o).await?;
+    let mut set = stacks(&p.engine, p.id, &o).await?;
+    set.warnings.splice(0..0, p.warnings.iter().cloned());
     let text = speedscope::speedscope(&set);
     let out = write_output(&ctx, "output_path", &a.output_path, text.as_bytes())?;
     let mut warnings = set.warnings.clone();
@@ -360,7 +364,7 @@ macro_rules! spec {
             description: format!("{}\n\nExample: {}", $desc, $example),
             input_schema: args::schema_of::<$args>(),
             output_schema: None,
-            writes: $name != "pprof.folded",
+            writes: true,
             handler: |ctx, a| Box::pin($handler(ctx, a)),
         }
     };

@@ -204,11 +204,15 @@ pub fn dot(g: &CallGraph, granularity: Granularity) -> String {
             if e.inline { "\\n (inline)" } else { "" }
         );
         if total != 0 {
-            let weight = 1 + (e.weight.saturating_mul(100) / total).abs().min(100);
+            let weight = 1
+                + (e.weight.saturating_mul(100).checked_div(total))
+                    .map_or(100, |w| w.saturating_abs().min(100));
             if weight > 1 {
                 let _ = write!(attr, " weight={weight}");
             }
-            let width = 1 + (e.weight.saturating_mul(5) / total).abs().min(5);
+            let width = 1
+                + (e.weight.saturating_mul(5).checked_div(total))
+                    .map_or(5, |w| w.saturating_abs().min(5));
             if width > 1 {
                 let _ = write!(attr, " penwidth={width}");
             }

@@ -219,7 +219,11 @@ impl RawEdge {
         if self.weight_div == 0 {
             self.edge.weight
         } else {
-            self.edge.weight / self.weight_div
+            // checked: i64::MIN / -1 overflows.
+            self.edge
+                .weight
+                .checked_div(self.weight_div)
+                .unwrap_or(i64::MAX)
         }
     }
 }

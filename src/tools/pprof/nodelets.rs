@@ -37,14 +37,14 @@ impl Tag {
         if self.flat_div == 0 {
             self.flat
         } else {
-            self.flat / self.flat_div
+            self.flat.checked_div(self.flat_div).unwrap_or(i64::MAX)
         }
     }
     fn cum_value(&self) -> i64 {
         if self.cum_div == 0 {
             self.cum
         } else {
-            self.cum / self.cum_div
+            self.cum.checked_div(self.cum_div).unwrap_or(i64::MAX)
         }
     }
 }
@@ -326,10 +326,10 @@ fn group_label(g: &[Tag]) -> Tag {
         dc += t.cum_div;
     }
     if df != 0 {
-        f /= df;
+        f = f.checked_div(df).unwrap_or(i64::MAX);
     }
     if dc != 0 {
-        c /= dc;
+        c = c.checked_div(dc).unwrap_or(i64::MAX);
     }
     Tag {
         name: format!(
