@@ -3,6 +3,32 @@
 //! `call` read the same list, so the two never drift. Input and output are JSON; nothing
 //! here knows about MCP.
 
+/// Writes `bytes` to an already checked output path, atomically, creating its folder.
+fn write_file(out: &std::path::Path, bytes: &[u8]) -> Result<(), CallError> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CallError::invalid(format!("{}: {e}", dir.display())))?;
+    }
+    // The error names the path already.
+    crate::report::write_atomically(out, |f| Ok(std::io::Write::write_all(f, bytes)?))
+        .map_err(|e| CallError::invalid(e.to_string()))
+}
+
+/// A `ToolSpec` whose input schema comes from `$args` and whose description ends with an
+/// example call; `writes` marks tools that write files.
+macro_rules! tool_spec {
+    ($name:literal, $args:ty, $handler:ident, $writes:expr, $desc:expr, $example:expr) => {
+        ToolSpec {
+            name: $name,
+            description: format!("{}\n\nExample: {}", $desc, $example),
+            input_schema: args::schema_of::<$args>(),
+            output_schema: None,
+            writes: $writes,
+            handler: |ctx, a| Box::pin($handler(ctx, a)),
+        }
+    };
+}
+
 mod args;
 mod error;
 pub mod paths;
@@ -83,6 +109,19 @@ pub struct Context {
 }
 
 impl Context {
+    /// Writes `bytes` atomically to the output path argument `field` (under the output
+    /// policy, creating folders); returns the real path.
+    pub(crate) fn write_output(
+        &self,
+        field: &str,
+        given: &str,
+        bytes: &[u8],
+    ) -> Result<PathBuf, CallError> {
+        let out = self.paths.output(field, given)?;
+        write_file(&out, bytes).map_err(|e| e.field(field))?;
+        Ok(out.canonicalize().unwrap_or(out))
+    }
+
     pub fn new(store: ProfileStore, paths: PathPolicy) -> Self {
         Self { store, paths }
     }

@@ -509,13 +509,7 @@ async fn merge(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallErr
     let loaded = ctx.profiles("profiles", &a.profiles)?;
     let refs: Vec<&crate::decode::Profile> = loaded.iter().map(|lp| &lp.profile).collect();
     let (bytes, r) = pprof::merge_files::merge(&refs)?;
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CallError::invalid(format!("{}: {e}", dir.display())).field("output_path")
-        })?;
-    }
-    crate::report::write_atomically(&out, |f| Ok(std::io::Write::write_all(f, &bytes)?))
-        .map_err(|e| CallError::invalid(format!("{}: {e}", out.display())).field("output_path"))?;
+    super::write_file(&out, &bytes).map_err(|e| e.field("output_path"))?;
     // Registered under its real path, as every loaded file is, so one file has one handle.
     let out = out.canonicalize().unwrap_or(out);
     let message = format!("Merged {} profiles into {}", r.input_count, out.display());
@@ -577,16 +571,17 @@ async fn diff_top(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, Call
     text_payload(command, summary, &r, &pprof_text::diff_top(&r), &a.limits)
 }
 
+/// pprof's tools; only merge writes a file.
 macro_rules! spec {
     ($name:literal, $args:ty, $handler:ident, $desc:literal, $example:literal) => {
-        ToolSpec {
-            name: $name,
-            description: format!("{}\n\nExample: {}", $desc, $example),
-            input_schema: args::schema_of::<$args>(),
-            output_schema: None,
-            writes: $name == "pprof.merge",
-            handler: |ctx, a| Box::pin($handler(ctx, a)),
-        }
+        tool_spec!(
+            $name,
+            $args,
+            $handler,
+            $name == "pprof.merge",
+            $desc,
+            $example
+        )
     };
 }
 

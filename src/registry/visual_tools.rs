@@ -18,26 +18,19 @@ use crate::tools::pprof::callgraph::callgraph as build_callgraph;
 use crate::tools::pprof::stacks::{stacks, StackSet};
 use crate::tools::pprof::ValueFormat;
 
-/// Writes `bytes` to the output path argument `field`, atomically; returns the real path.
-pub(super) fn write_output(
+/// The stacks of a profile prepared as the pprof tools prepare theirs (bases, label
+/// frames), with the preparation's warnings first.
+async fn stacks_of(
     ctx: &Context,
-    field: &str,
-    given: &str,
-    bytes: &[u8],
-) -> Result<PathBuf, CallError> {
-    let out = ctx.paths.output(field, given)?;
-    write_file(&out, bytes).map_err(|e| e.field(field))?;
-    Ok(out.canonicalize().unwrap_or(out))
-}
-
-fn write_file(out: &Path, bytes: &[u8]) -> Result<(), CallError> {
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CallError::invalid(format!("{}: {e}", dir.display())))?;
-    }
-    // The error names the path already.
-    crate::report::write_atomically(out, |f| Ok(std::io::Write::write_all(f, bytes)?))
-        .map_err(|e| CallError::invalid(e.to_string()))
+    profile: &str,
+    report: &ReportArgs,
+    compare: &CompareArgs,
+    o: &crate::tools::pprof::ReportOptions,
+) -> Result<StackSet, CallError> {
+    let p = prepare(ctx, profile, report, compare)?;
+    let mut set = stacks(&p.engine, p.id, o).await?;
+    set.warnings.splice(0..0, p.warnings);
+    Ok(set)
 }
 
 fn stack_summary(set: &StackSet) -> serde_json::Value {
@@ -91,9 +84,7 @@ async fn flamegraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     let command = command_line("pprof.flamegraph", &raw);
     let a: FlamegraphArgs = args::parse(raw)?;
     let o = a.report.options();
-    let p = prepare(&ctx, &a.profile, &a.report, &CompareArgs::default())?;
-    let mut set = stacks(&p.engine, p.id, &o).await?;
-    set.warnings.splice(0..0, p.warnings.iter().cloned());
+    let set = stacks_of(&ctx, &a.profile, &a.report, &CompareArgs::default(), &o).await?;
     let filters = o.active_filters();
     let mut fo = FlameOptions {
         title: a.title.clone(),
@@ -106,11 +97,11 @@ async fn flamegraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     let (svg, base_summary) = match &a.base {
         None => (flamegraph::flamegraph(&set, &fo).map_err(drawing)?, None),
         Some(base) => {
-            let b = prepare(&ctx, base, &a.report, &CompareArgs::default())
-                .map_err(|e| e.field("base"))?;
             let mut bo = o.clone();
             bo.sample_index = Some(set.sample_type.r#type.clone());
-            let base_set = stacks(&b.engine, b.id, &bo).await?;
+            let base_set = stacks_of(&ctx, base, &a.report, &CompareArgs::default(), &bo)
+                .await
+                .map_err(|e| e.field("base"))?;
             if a.normalize.unwrap_or(false) {
                 let mut s = fo.subtitle.take().unwrap_or_default();
                 s.push_str(" (base scaled to the profile's total)");
@@ -121,7 +112,7 @@ async fn flamegraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
             (svg, Some(stack_summary(&base_set)))
         }
     };
-    let out = write_output(&ctx, "output_path", &a.output_path, &svg)?;
+    let out = ctx.write_output("output_path", &a.output_path, &svg)?;
     let summary = format!(
         "pprof.flamegraph: wrote {} ({} bytes, {} stacks, {} total){}",
         out.display(),
@@ -195,11 +186,11 @@ async fn callgraph_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput
     let out = ctx.paths.output("output_path", &a.output_path)?;
     let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
     let mut g = build_callgraph(&p.engine, p.id, &o).await?;
-    g.warnings.splice(0..0, p.warnings.iter().cloned());
+    g.warnings.splice(0..0, p.warnings);
     let text = dot::dot(&g, o.granularity);
     let written = match format {
         GraphFormat::Dot => {
-            write_file(&out, text.as_bytes()).map_err(|e| e.field("output_path"))?;
+            super::write_file(&out, text.as_bytes()).map_err(|e| e.field("output_path"))?;
             out.clone()
         }
         GraphFormat::Svg | GraphFormat::Png => render(&ctx, &out, &text, format)?,
@@ -239,7 +230,7 @@ fn render(
     let rendered = crate::report::graphviz::render(text, kind);
     match rendered {
         Ok(bytes) => {
-            write_file(out, &bytes).map_err(|e| e.field("output_path"))?;
+            super::write_file(out, &bytes).map_err(|e| e.field("output_path"))?;
             Ok(out.to_path_buf())
         }
         Err(e) => {
@@ -247,7 +238,7 @@ fn render(
             let dot_path = ctx
                 .paths
                 .output("output_path", &dot_path.display().to_string())?;
-            write_file(&dot_path, text.as_bytes()).map_err(|e| e.field("output_path"))?;
+            super::write_file(&dot_path, text.as_bytes()).map_err(|e| e.field("output_path"))?;
             Err(CallError::not_found(format!(
                 "cannot render {kind}: {e}; the DOT graph was written to {}",
                 dot_path.display()
@@ -276,14 +267,12 @@ async fn folded_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, C
     let command = command_line("pprof.folded", &raw);
     let a: FoldedArgs = args::parse(raw)?;
     let o = a.report.options();
-    let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
-    let mut set = stacks(&p.engine, p.id, &o).await?;
-    set.warnings.splice(0..0, p.warnings.iter().cloned());
+    let set = stacks_of(&ctx, &a.profile, &a.report, &a.compare, &o).await?;
     let text = folded::folded(&set);
     let result = stack_summary(&set);
     match &a.output_path {
         Some(path) => {
-            let out = write_output(&ctx, "output_path", path, text.as_bytes())?;
+            let out = ctx.write_output("output_path", path, text.as_bytes())?;
             ToolOutput::new(
                 format!(
                     "pprof.folded: wrote {} ({} stacks){}",
@@ -329,11 +318,9 @@ async fn speedscope_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     let command = command_line("pprof.speedscope", &raw);
     let a: SpeedscopeArgs = args::parse(raw)?;
     let o = a.report.options();
-    let p = prepare(&ctx, &a.profile, &a.report, &a.compare)?;
-    let mut set = stacks(&p.engine, p.id, &o).await?;
-    set.warnings.splice(0..0, p.warnings.iter().cloned());
+    let set = stacks_of(&ctx, &a.profile, &a.report, &a.compare, &o).await?;
     let text = speedscope::speedscope(&set);
-    let out = write_output(&ctx, "output_path", &a.output_path, text.as_bytes())?;
+    let out = ctx.write_output("output_path", &a.output_path, text.as_bytes())?;
     let mut warnings = set.warnings.clone();
     if set.negative() > 0 {
         warnings.push(format!(
@@ -357,16 +344,10 @@ async fn speedscope_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
     )
 }
 
+/// Every tool here can write a file.
 macro_rules! spec {
     ($name:literal, $args:ty, $handler:ident, $desc:expr, $example:expr) => {
-        ToolSpec {
-            name: $name,
-            description: format!("{}\n\nExample: {}", $desc, $example),
-            input_schema: args::schema_of::<$args>(),
-            output_schema: None,
-            writes: true,
-            handler: |ctx, a| Box::pin($handler(ctx, a)),
-        }
+        tool_spec!($name, $args, $handler, true, $desc, $example)
     };
 }
 

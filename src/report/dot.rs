@@ -247,41 +247,33 @@ pub fn dot(g: &CallGraph, granularity: Granularity) -> String {
 /// A node's nodelets, as pprof's `addNodelets`; true when it drew any.
 fn write_nodelets(out: &mut String, n: &GraphNode, id: usize, fmt: &dyn Fn(i64) -> String) -> bool {
     let start = out.len();
+    let node = format!("N{id}");
     for t in &n.nodelets {
-        let w = fmt(t.weight);
-        let _ = writeln!(
-            out,
-            "N{id}_{i} [label = \"{name}\" id=\"N{id}_{i}\" fontsize=8 shape=box3d tooltip=\"{w}\"]",
-            i = t.index,
-            name = t.name
-        );
-        let _ = writeln!(
-            out,
-            "N{id} -> N{id}_{i} [label=\" {w}\" weight=100 tooltip=\"{w}\" labeltooltip=\"{w}\"]",
-            i = t.index
-        );
-        numeric_nodelets(out, &t.numeric, &format!("N{id}_{}", t.index), fmt);
+        let label = format!("{node}_{}", t.index);
+        nodelet(out, &node, &label, t, fmt);
+        for u in &t.numeric {
+            nodelet(out, &label, &format!("N{label}_{}", u.index), u, fmt);
+        }
     }
-    numeric_nodelets(out, &n.numeric, &format!("N{id}"), fmt);
+    for u in &n.numeric {
+        nodelet(out, &node, &format!("N{node}_{}", u.index), u, fmt);
+    }
     out.len() > start
 }
 
-fn numeric_nodelets(out: &mut String, ts: &[Nodelet], source: &str, fmt: &dyn Fn(i64) -> String) {
-    for t in ts {
-        let w = fmt(t.weight);
-        let attr = if t.dotted { " style=\"dotted\"" } else { "" };
-        let _ = writeln!(
-            out,
-            "N{source}_{j} [label = \"{name}\" id=\"N{source}_{j}\" fontsize=8 shape=box3d tooltip=\"{w}\"]",
-            j = t.index,
-            name = t.name
-        );
-        let _ = writeln!(
-            out,
-            "{source} -> N{source}_{j} [label=\" {w}\" weight=100 tooltip=\"{w}\" labeltooltip=\"{w}\"{attr}]",
-            j = t.index
-        );
-    }
+/// One nodelet box `id` hanging from `source` (pprof names numeric boxes `N<source>_<j>`).
+fn nodelet(out: &mut String, source: &str, id: &str, t: &Nodelet, fmt: &dyn Fn(i64) -> String) {
+    let w = fmt(t.weight);
+    let attr = if t.dotted { " style=\"dotted\"" } else { "" };
+    let _ = writeln!(
+        out,
+        "{id} [label = \"{}\" id=\"{id}\" fontsize=8 shape=box3d tooltip=\"{w}\"]",
+        t.name
+    );
+    let _ = writeln!(
+        out,
+        "{source} -> {id} [label=\" {w}\" weight=100 tooltip=\"{w}\" labeltooltip=\"{w}\"{attr}]"
+    );
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use inferno::flamegraph::{self, color, Direction};
 
+use super::folded::lines;
 use super::ReportError;
 use crate::tools::pprof::stacks::StackSet;
 use crate::tools::pprof::ValueFormat;
@@ -96,12 +97,17 @@ fn base_options(set: &StackSet, o: &FlameOptions, min_value: i64) -> flamegraph:
     opt
 }
 
-fn positive_lines(set: &StackSet) -> Vec<String> {
-    set.stacks
-        .iter()
-        .filter(|s| s.value > 0)
-        .map(|s| format!("{} {}", set.folded_path(s), s.value))
-        .collect()
+/// The folded lines a flame graph can draw (positive stacks) and the smallest value, or
+/// an error naming the profile when there are none.
+fn drawable(set: &StackSet) -> Result<(String, i64), ReportError> {
+    let min = set.stacks.iter().map(|s| s.value).filter(|&v| v > 0).min();
+    let Some(min) = min else {
+        return Err(ReportError::File {
+            path: set.profile.clone(),
+            message: "no samples with a positive value to draw".into(),
+        });
+    };
+    Ok((lines(set, |s| s.value > 0), min))
 }
 
 fn svg_error(e: std::io::Error) -> ReportError {
@@ -113,18 +119,10 @@ fn svg_error(e: std::io::Error) -> ReportError {
 
 /// A flame graph SVG of the set's positive stacks (a set without any is an error).
 pub fn flamegraph(set: &StackSet, o: &FlameOptions) -> Result<Vec<u8>, ReportError> {
-    let lines = positive_lines(set);
-    if lines.is_empty() {
-        return Err(ReportError::File {
-            path: set.profile.clone(),
-            message: "no samples with a positive value to draw".into(),
-        });
-    }
-    let min = set.stacks.iter().map(|s| s.value).filter(|&v| v > 0).min();
-    let mut opt = base_options(set, o, min.unwrap_or(1));
+    let (text, min) = drawable(set)?;
+    let mut opt = base_options(set, o, min);
     let mut out = Vec::new();
-    flamegraph::from_lines(&mut opt, lines.iter().map(String::as_str), &mut out)
-        .map_err(svg_error)?;
+    flamegraph::from_lines(&mut opt, text.lines(), &mut out).map_err(svg_error)?;
     Ok(out)
 }
 
@@ -135,13 +133,8 @@ pub fn differential(
     o: &FlameOptions,
     normalize: bool,
 ) -> Result<Vec<u8>, ReportError> {
-    let (after, before) = (folded_positive(set), folded_positive(base));
-    if after.is_empty() {
-        return Err(ReportError::File {
-            path: set.profile.clone(),
-            message: "no samples with a positive value to draw".into(),
-        });
-    }
+    let (after, min) = drawable(set)?;
+    let before = lines(base, |s| s.value > 0);
     let mut diff = Vec::new();
     inferno::differential::from_readers(
         inferno::differential::Options {
@@ -154,8 +147,7 @@ pub fn differential(
     )
     .map_err(svg_error)?;
     let diff = String::from_utf8_lossy(&diff).into_owned();
-    let min = set.stacks.iter().map(|s| s.value).filter(|&v| v > 0).min();
-    let mut opt = base_options(set, o, min.unwrap_or(1));
+    let mut opt = base_options(set, o, min);
     if o.title.is_none() {
         opt.title = format!(
             "{} differential flame graph: {} total, base {}",
@@ -167,10 +159,4 @@ pub fn differential(
     let mut out = Vec::new();
     flamegraph::from_lines(&mut opt, diff.lines(), &mut out).map_err(svg_error)?;
     Ok(out)
-}
-
-fn folded_positive(set: &StackSet) -> String {
-    let mut s = positive_lines(set).join("\n");
-    s.push('\n');
-    s
 }

@@ -8,14 +8,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde::Serialize;
 
 use super::graph::{
-    all_nodes, col_bool, col_i64, col_u32, id_mask, rows, sort_nodes, total, Node, Rows,
+    all_nodes, col_bool, col_i64, col_u32, cut_nodes, kept_query, rows, sort_nodes, total, Node,
+    Rows,
 };
-use super::mask::mask_udf;
 use super::nodelets::{node_tags, nodelets, NodeTags, Nodelet, MAX_NODELETS};
 use super::options::ReportOptions;
 use super::reports::{report_labels_with_edges, warnings, GraphCounts};
 use super::{profile_labels, type_label, ValueFormat};
-use crate::engine::{Engine, Param};
+use crate::engine::Engine;
 use crate::tables::LoadedProfile;
 use crate::tools::{SampleType, ToolError};
 
@@ -82,19 +82,8 @@ pub async fn callgraph(
     );
     let mut nodes = nodes?;
     let report_total = report_total?;
-    nodes.retain(|n| {
-        !(n.flat == 0 && n.cum == 0)
-            && !(o.drop_negative && (n.flat < 0 || (n.flat == 0 && n.cum < 0)))
-    });
-    let graph_total: i64 = nodes.iter().map(|n| n.flat).sum();
-    let node_cutoff = (((graph_total as f64) * o.nodefraction) as i64).abs();
-    let edge_cutoff = (((graph_total as f64) * o.edgefraction) as i64).abs();
-    let mut dropped_nodes = 0;
-    if node_cutoff > 0 {
-        let before = nodes.len();
-        nodes.retain(|n| n.cum.abs() >= node_cutoff);
-        dropped_nodes = before - nodes.len();
-    }
+    let cut = cut_nodes(&mut nodes, o, true);
+    let (node_cutoff, edge_cutoff, dropped_nodes) = (cut.node_cutoff, cut.edge_cutoff, cut.dropped);
     let orig_count = nodes.len();
     // Sorted first by pprof's flat order so ties in the entropy score break the same way.
     sort_nodes(&mut nodes, false);
@@ -114,7 +103,6 @@ pub async fn callgraph(
     };
     // pprof trims light edges before selecting nodes; when no node is cut, the final
     // trim finds nothing left to drop, so only a cut graph reports dropped edges.
-    let before = edges.len();
     edges.retain(|e| e.edge.weight.abs() >= edge_cutoff);
     let mut dropped_edges = 0;
     // pprof counts each node's tags (at most four) as nodes of their own.
@@ -135,8 +123,6 @@ pub async fn callgraph(
         let before = edges.len();
         edges.retain(|e| e.edge.weight.abs() >= edge_cutoff);
         dropped_edges = before - edges.len();
-    } else {
-        let _ = before;
     }
     remove_redundant_edges(&nodes, &mut edges);
     sort_edges(&nodes, &mut edges);
@@ -234,15 +220,7 @@ async fn kept_edges(engine: &Engine, r: &Rows, nodes: &[Node]) -> Result<Vec<Raw
         return Ok(Vec::new());
     }
     let index: HashMap<u32, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let ids: Vec<u32> = nodes.iter().map(|n| n.id).collect();
-    let mut udfs = r.udfs.clone();
-    udfs.push(mask_udf("pprof_kept_node", id_mask(&ids)));
-    let sql = format!(
-        "{}{}",
-        r.with,
-        CALLGRAPH_EDGES.render(&[("input", Param::Sql("g".into()))])?
-    );
-    let res = engine.sql_with_udfs(&sql, &udfs).await?;
+    let res = kept_query(engine, r, nodes, &CALLGRAPH_EDGES).await?;
     let mut out = Vec::new();
     for b in &res.batches {
         let (src, dst) = (col_u32(b, 0)?, col_u32(b, 1)?);

@@ -447,6 +447,59 @@ pub async fn all_nodes(
     Ok(out)
 }
 
+/// What `cut_nodes` decided: pprof's cutoffs (0 when not trimming) and the nodes dropped.
+pub struct NodeCut {
+    pub node_cutoff: i64,
+    pub edge_cutoff: i64,
+    pub dropped: usize,
+}
+
+/// pprof's first trimming step: nodes without weight (and negative ones with
+/// drop_negative) go; with `trim`, so do nodes whose |cum| is under the node fraction
+/// of the graph's (signed) flat sum.
+pub fn cut_nodes(nodes: &mut Vec<Node>, o: &ReportOptions, trim: bool) -> NodeCut {
+    nodes.retain(|n| {
+        !(n.flat == 0 && n.cum == 0)
+            && !(o.drop_negative && (n.flat < 0 || (n.flat == 0 && n.cum < 0)))
+    });
+    let graph_total: i64 = nodes.iter().map(|n| n.flat).sum();
+    let cutoff = |fraction: f64| {
+        if trim {
+            (((graph_total as f64) * fraction) as i64).abs()
+        } else {
+            0
+        }
+    };
+    let (node_cutoff, edge_cutoff) = (cutoff(o.nodefraction), cutoff(o.edgefraction));
+    let before = nodes.len();
+    if node_cutoff > 0 {
+        nodes.retain(|n| n.cum.abs() >= node_cutoff);
+    }
+    NodeCut {
+        node_cutoff,
+        edge_cutoff,
+        dropped: before - nodes.len(),
+    }
+}
+
+/// A canned query over the graph rows with `pprof_kept_node` marking `nodes`.
+pub async fn kept_query(
+    engine: &Engine,
+    r: &Rows,
+    nodes: &[Node],
+    query: &CannedQuery,
+) -> Result<crate::engine::QueryResult, ToolError> {
+    let ids: Vec<u32> = nodes.iter().map(|n| n.id).collect();
+    let mut udfs = r.udfs.clone();
+    udfs.push(mask_udf("pprof_kept_node", id_mask(&ids)));
+    let sql = format!(
+        "{}{}",
+        r.with,
+        query.render(&[("input", Param::Sql("g".into()))])?
+    );
+    Ok(engine.sql_with_udfs(&sql, &udfs).await?)
+}
+
 /// pprof's node order: flat (or cum) magnitude, then name, then the other magnitude.
 pub fn sort_nodes(nodes: &mut [Node], by_cum: bool) {
     nodes.sort_by(|a, b| {
@@ -498,27 +551,8 @@ pub async fn graph_from_rows(
     );
     let mut nodes = nodes?;
     let total = total?;
-    nodes.retain(|n| {
-        !(n.flat == 0 && n.cum == 0)
-            && !(o.drop_negative && (n.flat < 0 || (n.flat == 0 && n.cum < 0)))
-    });
-    let (mut dropped, mut orig_count) = (0, nodes.len());
-    let graph_total: i64 = nodes.iter().map(|n| n.flat).sum();
-    let edge_cutoff = if trim.enabled {
-        (((graph_total as f64) * o.edgefraction) as i64).abs()
-    } else {
-        0
-    };
-    if trim.enabled {
-        let cutoff = ((graph_total as f64) * o.nodefraction) as i64;
-        let cutoff = cutoff.abs();
-        if cutoff > 0 {
-            let before = nodes.len();
-            nodes.retain(|n| n.cum.abs() >= cutoff);
-            dropped = before - nodes.len();
-        }
-        orig_count = nodes.len();
-    }
+    let cut = cut_nodes(&mut nodes, o, trim.enabled);
+    let (dropped, edge_cutoff, orig_count) = (cut.dropped, cut.edge_cutoff, nodes.len());
     sort_nodes(&mut nodes, o.cum);
     let mut cut = dropped > 0;
     if trim.enabled && trim.nodecount > 0 && nodes.len() > trim.nodecount {
@@ -601,7 +635,7 @@ async fn label(
 }
 
 /// A mask with the bits of `ids` set.
-pub(crate) fn id_mask(ids: &[u32]) -> Vec<bool> {
+fn id_mask(ids: &[u32]) -> Vec<bool> {
     let max = ids.iter().copied().max().unwrap_or(0) as usize;
     let mut mask = vec![false; max + 1];
     for &i in ids {

@@ -6,13 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::graph::{col_bool, col_i64, col_u32, col_u64, id_mask, Node, Rows};
+use super::graph::{col_bool, col_i64, col_u32, col_u64, kept_query, Node, Rows};
 use super::labels::{num_label_units, sample_labels};
-use super::mask::mask_udf;
 use super::measurement;
 use super::merge::BASE_LABEL;
 use super::options::{ReportOptions, TagKeys};
-use crate::engine::{Engine, Param};
+use crate::engine::Engine;
 use crate::tables::LoadedProfile;
 use crate::tools::ToolError;
 
@@ -129,15 +128,7 @@ pub async fn node_tags(
         return Ok(None);
     }
     let index: HashMap<u32, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let ids: Vec<u32> = nodes.iter().map(|n| n.id).collect();
-    let mut udfs = r.udfs.clone();
-    udfs.push(mask_udf("pprof_kept_node", id_mask(&ids)));
-    let sql = format!(
-        "{}{}",
-        r.with,
-        NODE_SAMPLES.render(&[("input", Param::Sql("g".into()))])?
-    );
-    let res = engine.sql_with_udfs(&sql, &udfs).await?;
+    let res = kept_query(engine, r, nodes, &NODE_SAMPLES).await?;
     let mut out = vec![NodeTags::default(); nodes.len()];
     for b in &res.batches {
         let (node, sample) = (col_u32(b, 0)?, col_u64(b, 1)?);
