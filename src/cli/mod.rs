@@ -3,6 +3,7 @@
 
 pub mod profctl;
 pub mod profsql;
+pub mod progress;
 pub mod repl;
 pub mod tool_commands;
 

@@ -10,7 +10,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 
 use super::CliError;
-use crate::registry::{Context, PathPolicy, ProfileStore, Registry, ToolOutput};
+use crate::registry::{cli_path, Context, PathPolicy, ProfileStore, Registry, ToolOutput};
 
 /// Tools whose profctl subcommands are written by hand (pprof's own flag shapes).
 pub const DEDICATED: [&str; 9] = [
@@ -25,9 +25,19 @@ pub const DEDICATED: [&str; 9] = [
     "pprof.diff_top",
 ];
 
-/// `pprof.top` -> (`pprof`, `top`); `datadog.profiles.list` -> (`datadog`, `profiles.list`).
-fn split(name: &str) -> (&str, &str) {
-    name.split_once('.').unwrap_or((name, name))
+/// Adds `leaf` under the subcommand path `groups`, creating the groups on the way.
+fn add_nested(cmd: Command, groups: &[String], leaf: Command) -> Command {
+    let Some((first, rest)) = groups.split_first() else {
+        return cmd.subcommand(leaf);
+    };
+    if cmd.find_subcommand(first).is_some() {
+        cmd.mut_subcommand(first, |g| add_nested(g, rest, leaf))
+    } else {
+        let group = Command::new(first.clone())
+            .about(format!("{first} tools"))
+            .subcommand_required(true);
+        cmd.subcommand(add_nested(group, rest, leaf))
+    }
 }
 
 fn types(prop: &Value) -> Vec<String> {
@@ -48,7 +58,11 @@ fn flag_for(name: &str, prop: &Value, required: bool) -> Arg {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let arg = Arg::new(name.to_string()).long(name.to_string()).help(help);
+    let mut arg = Arg::new(name.to_string()).long(name.to_string()).help(help);
+    // The original profctl's spelling.
+    if name == "out_dir" {
+        arg = arg.visible_alias("out");
+    }
     let t = types(prop);
     if t.iter().any(|t| t == "boolean") {
         return arg.action(ArgAction::SetTrue);
@@ -119,18 +133,11 @@ pub fn augment(mut cmd: Command, registry: &Registry) -> Command {
         if DEDICATED.contains(&spec.name) {
             continue;
         }
-        let (group, sub) = split(spec.name);
-        let tool = tool_command(sub, spec);
-        if cmd.find_subcommand(group).is_some() {
-            cmd = cmd.mut_subcommand(group, |g| g.subcommand(tool));
-        } else {
-            cmd = cmd.subcommand(
-                Command::new(group.to_string())
-                    .about(format!("{group} tools"))
-                    .subcommand_required(true)
-                    .subcommand(tool),
-            );
-        }
+        let path = cli_path(spec.name);
+        let Some((leaf, groups)) = path.split_last() else {
+            continue;
+        };
+        cmd = add_nested(cmd, groups, tool_command(leaf, spec));
     }
     cmd
 }
@@ -239,13 +246,19 @@ pub async fn run(m: &ArgMatches, registry: &Registry) -> Option<Result<String, C
         };
         (tool, args, sub.get_flag("json"))
     } else {
-        let (tool_sub, tm) = sub.subcommand()?;
-        let full = format!("{name}.{tool_sub}");
+        // Down the subcommands to the tool's own.
+        let mut words = vec![name.to_string()];
+        let mut tm = sub;
+        while let Some((w, next)) = tm.subcommand() {
+            words.push(w.to_string());
+            tm = next;
+        }
         let spec = registry
-            .get(&full)
-            .filter(|s| !DEDICATED.contains(&s.name))?;
+            .tools()
+            .iter()
+            .find(|s| !DEDICATED.contains(&s.name) && cli_path(s.name) == words)?;
         match arguments_from(tm, spec) {
-            Ok(args) => (full, args, tm.get_flag("json")),
+            Ok(args) => (spec.name.to_string(), args, tm.get_flag("json")),
             Err(e) => return Some(Err(e)),
         }
     };
@@ -258,7 +271,8 @@ async fn call(
     args: Map<String, Value>,
     as_json: bool,
 ) -> Result<String, CliError> {
-    let ctx = Context::new(ProfileStore::from_env()?, PathPolicy::open());
+    let ctx = Context::new(ProfileStore::from_env()?, PathPolicy::open())
+        .with_progress(Arc::new(super::progress::Bar::stderr()));
     let out = registry.call(Arc::new(ctx), tool, args).await?;
     Ok(print(&out, as_json))
 }
@@ -300,16 +314,17 @@ mod tests {
         let registry = Registry::new();
         let cmd = super::super::profctl::command(&registry);
         for spec in registry.tools() {
-            let (group, sub) = split(spec.name);
-            let sub = if spec.name == "pprof.traces_head" {
-                "traces"
-            } else {
-                sub
-            };
-            let found = cmd
-                .find_subcommand(group)
-                .and_then(|g| g.find_subcommand(sub))
-                .unwrap_or_else(|| panic!("{} has no profctl command", spec.name));
+            let mut path = cli_path(spec.name);
+            if spec.name == "pprof.traces_head" {
+                path = vec!["pprof".into(), "traces".into()];
+            }
+            let mut found = &cmd;
+            for w in &path {
+                found = found
+                    .find_subcommand(w)
+                    .unwrap_or_else(|| panic!("{} has no profctl command", spec.name));
+            }
+            let (group, sub) = (&path[0], path.last().unwrap());
             let props = spec.input_schema["properties"].as_object().unwrap();
             for name in props.keys().filter(|k| !MCP_ONLY.contains(&k.as_str())) {
                 let takes = found.get_arguments().any(|a| {

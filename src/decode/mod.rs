@@ -10,7 +10,8 @@ mod wire;
 use std::path::Path;
 
 pub use compress::{
-    max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV,
+    decompress, max_decompressed_from_env, Container, DEFAULT_MAX_DECOMPRESSED,
+    MAX_DECOMPRESSED_ENV,
 };
 pub use model::{IdIndex, LabelRec, NumLabel, Profile, SampleStore, ValueType};
 

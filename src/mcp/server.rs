@@ -43,7 +43,8 @@ impl PprofServer {
     }
 
     fn tools(&self) -> Vec<Tool> {
-        self.registry
+        let mut tools: Vec<Tool> = self
+            .registry
             .tools()
             .iter()
             .map(|t| {
@@ -59,11 +60,14 @@ impl PprofServer {
                     ToolAnnotations::new()
                         .read_only(!t.writes)
                         .destructive(t.writes)
-                        .open_world(false),
+                        .open_world(t.open_world),
                 );
                 tool
             })
-            .collect()
+            .collect();
+        // Sorted as exposed: codex names order differently from dotted ones.
+        tools.sort_by(|a, b| a.name.cmp(&b.name));
+        tools
     }
 
     /// The registry's name of a tool as called (either form is accepted).

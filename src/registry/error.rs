@@ -113,3 +113,35 @@ impl From<EngineError> for CallError {
         }
     }
 }
+
+impl From<crate::sources::SourceError> for CallError {
+    fn from(e: crate::sources::SourceError) -> Self {
+        use crate::sources::SourceError as S;
+        let code = match &e {
+            S::Config(_) | S::Invalid(_) => ErrorCode::InvalidArgument,
+            S::NotFound(_) => ErrorCode::NotFound,
+            S::Status { status: 404, .. } => ErrorCode::NotFound,
+            S::Status {
+                status: 400 | 401 | 403,
+                ..
+            } => ErrorCode::InvalidArgument,
+            S::Status { .. } | S::Transport { .. } | S::Corrupt { .. } | S::Io { .. } => {
+                ErrorCode::Internal
+            }
+        };
+        let hint = match &e {
+            S::Config(m) if m.contains("DD_API_KEY") => {
+                Some("export DD_API_KEY and DD_APP_KEY (and DD_SITE if not us3.datadoghq.com)")
+            }
+            S::Status {
+                status: 401 | 403, ..
+            } => Some("check DD_API_KEY, DD_APP_KEY and DD_SITE (the keys belong to one site)"),
+            _ => None,
+        };
+        let err = CallError::new(code, e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    }
+}

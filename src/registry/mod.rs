@@ -24,12 +24,16 @@ macro_rules! tool_spec {
             input_schema: args::schema_of::<$args>(),
             output_schema: None,
             writes: $writes,
+            open_world: false,
             handler: |ctx, a| Box::pin($handler(ctx, a)),
         }
     };
 }
 
 mod args;
+mod datadog_tools;
+mod download_tools;
+mod downloads;
 mod error;
 pub mod paths;
 mod pprof_tools;
@@ -51,6 +55,8 @@ pub use paths::PathPolicy;
 pub use store::ProfileStore;
 
 use crate::engine::Engine;
+use crate::sources::datadog::{DatadogClient, DatadogConfig};
+use crate::sources::{Progress, Quiet};
 use crate::tables::LoadedProfile;
 
 pub type JsonObject = Map<String, Value>;
@@ -99,13 +105,18 @@ pub struct ToolSpec {
     pub output_schema: Option<JsonObject>,
     /// True for tools that write files (`output_path`, `out_dir`); the rest only read.
     pub writes: bool,
+    /// True for tools that reach other systems (Datadog, live endpoints, kubectl).
+    pub open_world: bool,
     handler: Handler,
 }
 
-/// What calls share: the loaded profiles and the path rule.
+/// What calls share: the loaded profiles, the path rule, the Datadog clients (one per
+/// site, so their rate limits hold across calls) and how downloads report progress.
 pub struct Context {
     pub store: ProfileStore,
     pub paths: PathPolicy,
+    datadog: std::sync::Mutex<std::collections::HashMap<String, Arc<DatadogClient>>>,
+    progress: Arc<dyn Progress>,
 }
 
 impl Context {
@@ -123,7 +134,46 @@ impl Context {
     }
 
     pub fn new(store: ProfileStore, paths: PathPolicy) -> Self {
-        Self { store, paths }
+        Self {
+            store,
+            paths,
+            datadog: Default::default(),
+            progress: Arc::new(Quiet),
+        }
+    }
+
+    /// Reports download progress through `progress` (profctl draws bars).
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    pub fn progress(&self) -> &dyn Progress {
+        self.progress.as_ref()
+    }
+
+    /// Uses `config` for Datadog calls without a `site` argument (tests point it at a
+    /// local server; the server and profctl read the environment instead).
+    pub fn with_datadog_config(self, config: DatadogConfig) -> Result<Self, CallError> {
+        let client = Arc::new(DatadogClient::new(config)?);
+        self.datadog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(String::new(), client);
+        Ok(self)
+    }
+
+    /// The Datadog client for `site` (None: `DD_SITE` or the default), configured from
+    /// the environment on first use.
+    pub fn datadog(&self, site: Option<&str>) -> Result<Arc<DatadogClient>, CallError> {
+        let key = site.unwrap_or_default().to_string();
+        let mut clients = self.datadog.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&key) {
+            return Ok(Arc::clone(c));
+        }
+        let client = Arc::new(DatadogClient::new(DatadogConfig::from_env(site)?)?);
+        clients.insert(key, Arc::clone(&client));
+        Ok(client)
     }
 
     /// From the environment (`PPROF_MCP_BASEDIR`, `PPROF_MCP_CACHE_BYTES`,
@@ -189,6 +239,14 @@ impl Registry {
         let mut tools = pprof_tools::specs();
         tools.extend(visual_tools::specs());
         tools.extend(profile_tools::specs());
+        // These reach other systems.
+        let remote = datadog_tools::specs()
+            .into_iter()
+            .chain(download_tools::specs());
+        tools.extend(remote.map(|t| ToolSpec {
+            open_world: true,
+            ..t
+        }));
         tools.sort_by(|a, b| a.name.cmp(b.name));
         Self { tools }
     }
@@ -217,14 +275,44 @@ impl Registry {
     }
 }
 
+/// The profctl subcommand words of a tool: its dotted name split, except where profctl
+/// follows the original's command names (`profctl download`, `profctl datadog profiles
+/// compare-range`, `profctl datadog metrics at`).
+pub fn cli_path(tool: &str) -> Vec<String> {
+    let fixed: &[&str] = match tool {
+        "profiles.download" => &["download"],
+        "datadog.profiles.compare_range" => &["datadog", "profiles", "compare-range"],
+        "datadog.profiles.near_event" => &["datadog", "profiles", "near-event"],
+        "datadog.function_history" => &["datadog", "profiles", "function-history"],
+        "datadog.metrics_at_timestamp" => &["datadog", "metrics", "at"],
+        _ => &[],
+    };
+    if fixed.is_empty() {
+        tool.split('.').map(str::to_string).collect()
+    } else {
+        fixed.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// Arguments whose values may hold secrets: their keys are shown, their values are not.
+const SECRET_VALUES: [&str; 1] = ["headers"];
+
 /// The profctl command that gives the same result: `profctl <group> <tool> --key value`.
 /// Output limits are left out (they only shape MCP text).
 fn command_line(tool: &str, args: &JsonObject) -> String {
     let mut words: Vec<String> = vec!["profctl".into()];
-    words.extend(tool.split('.').map(str::to_string));
+    words.extend(cli_path(tool));
     let skip = ["max_lines", "max_bytes", "truncate_strategy"];
     for (k, v) in args.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
         let flag = format!("--{k}");
+        let masked;
+        let v = match v {
+            Value::Object(o) if SECRET_VALUES.contains(&k.as_str()) => {
+                masked = Value::Object(o.keys().map(|key| (key.clone(), json!("***"))).collect());
+                &masked
+            }
+            other => other,
+        };
         match v {
             Value::Bool(true) => words.push(flag),
             Value::Bool(false) | Value::Null => {}
@@ -273,6 +361,24 @@ mod tests {
             command_line("pprof.top", &args),
             "profctl pprof top --cum --nodecount 5 --profile 'a b.pb.gz' --source_path x --source_path y"
         );
+    }
+
+    #[test]
+    fn command_lines_hide_header_values_and_follow_profctl_paths() {
+        let args: JsonObject = serde_json::from_str(
+            r#"{"url":"http://h:6060","headers":{"Authorization":"Bearer s3cret"}}"#,
+        )
+        .unwrap();
+        let line = command_line("profiles.download", &args);
+        assert_eq!(
+            line,
+            r#"profctl download --headers '{"Authorization":"***"}' --url http://h:6060"#
+        );
+        assert_eq!(
+            cli_path("datadog.metrics_at_timestamp"),
+            ["datadog", "metrics", "at"]
+        );
+        assert_eq!(cli_path("pprof.top"), ["pprof", "top"]);
     }
 
     #[test]

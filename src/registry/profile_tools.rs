@@ -275,6 +275,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
             input_schema: args::schema_of::<LoadArgs>(),
             output_schema: Some(args::output_schema_of::<LoadPayload>()),
             writes: false,
+            open_world: false,
             handler: |ctx, a| Box::pin(load(ctx, a)),
         },
         ToolSpec {
@@ -286,6 +287,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
             input_schema: args::schema_of::<ExportArgs>(),
             output_schema: None,
             writes: true,
+            open_world: false,
             handler: |ctx, a| Box::pin(export(ctx, a)),
         },
         ToolSpec {
@@ -297,6 +299,7 @@ pub(super) fn specs() -> Vec<ToolSpec> {
             input_schema: args::schema_of::<SqlArgs>(),
             output_schema: Some(args::output_schema_of::<SqlPayload>()),
             writes: false,
+            open_world: false,
             handler: |ctx, a| Box::pin(sql(ctx, a)),
         },
     ]

@@ -17,6 +17,28 @@ pub const HANDLE_PREFIX: &str = "handle:";
 pub const BUDGET_ENV: &str = "PPROF_MCP_CACHE_BYTES";
 const DEFAULT_BUDGET: u64 = 2 << 30;
 
+/// Where a downloaded file came from; empty for local files.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Origin {
+    /// cpu, heap, mutex, block, goroutines, ...
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Datadog's profile and event ids.
+    #[serde(rename = "dd_profile_id", skip_serializing_if = "Option::is_none")]
+    pub dd_profile_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Files downloaded together (one Datadog bundle, one endpoint fetch) share it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+}
+
 /// What a handle names.
 #[derive(Clone, Debug, Serialize)]
 pub struct HandleInfo {
@@ -26,6 +48,8 @@ pub struct HandleInfo {
     /// Profile id in `sql.query` tables while loaded.
     pub profile_id: Option<u32>,
     pub loaded: bool,
+    #[serde(flatten)]
+    pub origin: Origin,
 }
 
 struct Entry {
@@ -37,6 +61,7 @@ struct Entry {
     /// Profile id, kept when the profile is evicted and decoded again, so the id
     /// `profiles.load` reported stays right.
     id: Option<u32>,
+    origin: Origin,
     /// Estimated memory while loaded.
     cost: u64,
     last_used: u64,
@@ -60,12 +85,17 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
-fn new_handle() -> Result<String, CallError> {
+/// `prefix` + 16 random lowercase hex digits.
+pub fn random_id(prefix: &str) -> Result<String, CallError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
-        .map_err(|e| CallError::internal(format!("no randomness for a handle: {e}")))?;
+        .map_err(|e| CallError::internal(format!("no randomness for an id: {e}")))?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("{HANDLE_PREFIX}{hex}"))
+    Ok(format!("{prefix}{hex}"))
+}
+
+fn new_handle() -> Result<String, CallError> {
+    random_id(HANDLE_PREFIX)
 }
 
 /// True for `handle:` + 16 lowercase hex digits.
@@ -138,10 +168,31 @@ impl ProfileStore {
             file_bytes,
             loaded: None,
             id: None,
+            origin: Origin::default(),
             cost: 0,
             last_used: 0,
         });
         Ok(handle)
+    }
+
+    /// The handle of a downloaded file, recording where it came from.
+    pub fn register_origin(&self, path: &Path, origin: Origin) -> Result<String, CallError> {
+        let handle = self.register(path)?;
+        let mut inner = self.lock();
+        if let Some(e) = inner.entries.iter_mut().find(|e| e.handle == handle) {
+            e.origin = origin;
+            // A file downloaded again under the same name is a new file.
+            e.file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        }
+        Ok(handle)
+    }
+
+    /// The handles downloaded together with `bundle`, in registration order.
+    pub fn bundle(&self, bundle: &str) -> Vec<HandleInfo> {
+        self.handles()
+            .into_iter()
+            .filter(|h| h.origin.bundle.as_deref() == Some(bundle))
+            .collect()
     }
 
     /// The decoded profile of a (resolved) file: cached, or decoded now. A file changed
@@ -229,6 +280,7 @@ impl ProfileStore {
                 bytes: e.file_bytes,
                 profile_id: e.loaded.as_ref().map(|lp| lp.id),
                 loaded: e.loaded.is_some(),
+                origin: e.origin.clone(),
             })
             .collect()
     }

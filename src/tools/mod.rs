@@ -1,5 +1,6 @@
 //! Analyses: each is a canned query under `sql/` plus a little Rust around it.
 
+pub mod across;
 pub mod pprof;
 pub mod top;
 

@@ -190,6 +190,66 @@ async def resources_and_prompt(s):
     check("pprof.top" in text and "pprof.peek" in text, "workflow prompt names the tools")
 
 
+async def sources(call):
+    """The Datadog and download tools against the fakes tests/mcp_client.rs started (the
+    server got their URLs and keys through the environment)."""
+    if "PPROF_MCP_DD_BASE_URL" not in os.environ:
+        print("skipping the source checks: no fake Datadog", file=sys.stderr)
+        return
+    keys = [os.environ["DD_API_KEY"], os.environ["DD_APP_KEY"]]
+    listed = payload(await call("datadog.profiles.list", {"service": "api", "env": "prod", "hours": 1}))
+    cands = listed["result"]["candidates"]
+    check(len(cands) == 3, f"datadog.profiles.list over MCP: {len(cands)} candidates")
+    picked = payload(await call("datadog.profiles.pick", {"service": "api", "env": "prod", "strategy": "oldest"}))
+    check(picked["result"]["candidate"]["event_id"] == cands[-1]["event_id"], "pick oldest is the last listed")
+    with tempfile.TemporaryDirectory() as out:
+        got = payload(await call("profiles.download_latest_bundle",
+                                 {"service": "api", "env": "prod", "out_dir": out}))
+        files = got["result"]["files"]
+        check([f["type"] for f in files][0] == "cpu" and all(HANDLE.match(f["handle"]) for f in files),
+              "bundle files are handles")
+        top = payload(await call("pprof.top", {"profile": files[0]["handle"]}))
+        check(without_time(top["raw"])[1:] == reference("cpu.pb.gz.top.txt")[1:],
+              "a downloaded profile's top equals pprof's")
+        live = payload(await call("profiles.download", {"url": os.environ["PROFSQL_TEST_PPROF_URL"],
+                                                        "seconds": 1, "types": ["cpu", "heap"], "out_dir": out}))
+        check(live["mode"] == "url" and len(live["result"]["files"]) == 2, "profiles.download from a URL")
+    hist = payload(await call("datadog.function_history",
+                              {"service": "api", "env": "prod", "function": "^main\\.", "hours": 1}))
+    check(hist["result"]["summary"]["total_profiles"] == 3, "function_history covers every profile")
+    check("regexp_like" in hist["result"]["sql"], "function_history shows its SQL")
+    with tempfile.TemporaryDirectory() as out:
+        agg = payload(await call("datadog.profiles.aggregate", {"service": "api", "env": "prod", "window": "1h",
+                                                                "out_dir": out}))
+        check(agg["result"]["profiles_merged"] == 3 and HANDLE.match(agg["result"]["handle"]), "aggregate merges 3")
+        cmp = payload(await call("datadog.profiles.compare_range", {"service": "api", "env": "prod",
+                                                                    "before_from": "-1h", "before_to": "-15m",
+                                                                    "after_from": "-15m", "out_dir": out}))
+        check(cmp["result"]["top_changes"] == [], "the same profile twice: no changes")
+    near = payload(await call("datadog.profiles.near_event", {"service": "api", "env": "prod",
+                                                              "event_time": "-5m", "window": "30m"}))
+    check(near["result"]["closest_before"] is not None and near["result"]["closest_after"] is not None,
+          "near_event finds both sides")
+    disc = payload(await call("datadog.metrics.discover", {"service": "api"}))
+    check(any(m["name"] == "go.goroutines" for m in disc["result"]["metrics"]), "metrics.discover")
+    at = payload(await call("datadog.metrics_at_timestamp", {"service": "api", "metrics": ["go.goroutines"]}))
+    check(at["result"]["summary"].get("go_goroutines") == 140.0, "metrics_at_timestamp")
+    svc = payload(await call("datadog.services.search", {"query": "ap"}))
+    check(svc["result"]["services"][0]["service"] == "api", "services.search")
+    if "FAKE_KUBECTL_DIR" in os.environ:
+        with tempfile.TemporaryDirectory() as out:
+            pod = payload(await call("d2.profiles.download", {"service": "api", "namespace": "staging",
+                                                              "seconds": 1, "types": ["heap"], "out_dir": out}))
+            check(pod["result"]["pod_name"] == "api-7d9f-x2" and len(pod["result"]["files"]) == 1,
+                  "d2.profiles.download through the fake kubectl")
+    else:
+        check(False, "the fake kubectl is set up")
+    bad = await call("datadog.profiles.list", {"service": "api", "env": "prod", "from": "-1h", "limit": 0})
+    check(bad.is_error and error_code(bad) == "INVALID_ARGUMENT", "limit 0 is refused by the schema")
+    for r in [listed, picked, got, hist]:
+        check(not any(k in json.dumps(r) for k in keys), "no key in any payload")
+
+
 async def over_stdio(env_extra=None, codex=False):
     env = dict(os.environ, **(env_extra or {}))
     params = StdioServerParameters(command=SERVER, args=[], env=env)
@@ -210,6 +270,7 @@ async def over_stdio(env_extra=None, codex=False):
             await pictures(call, cpu)
             await errors_are_clear(s, call, cpu)
             await resources_and_prompt(s)
+            await sources(call)
             return names
 
 
