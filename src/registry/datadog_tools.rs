@@ -425,6 +425,11 @@ struct CompareArgs {
     limits: Limits,
 }
 
+/// Orders candidates newest first by timestamp (unreadable ones last, in API order).
+fn newest_first(c: &mut [Candidate]) {
+    c.sort_by_key(|c| std::cmp::Reverse(c.time()));
+}
+
 fn side(c: &Candidate, handle: &str, path: &std::path::Path) -> serde_json::Value {
     json!({"timestamp": c.timestamp, "profile_id": c.profile_id, "event_id": c.event_id,
            "handle": handle, "file_path": path})
@@ -453,21 +458,29 @@ async fn compare_range(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput,
         .unwrap_or(after_from);
     let client = a.target.client(&ctx)?;
     let query = search_query(&a.target.service, Some(&a.target.env), None);
-    let range = |from: DateTime<Utc>, to: DateTime<Utc>| ListQuery {
+    let range = |from: DateTime<Utc>, to: DateTime<Utc>, ascending: bool| ListQuery {
         query: query.clone(),
         from,
         to,
         limit: 10,
-        ascending: false,
+        ascending,
     };
-    let (before_q, after_q) = (range(before_from, before_to), range(after_from, after_to));
+    // The before range is listed oldest first, so its first page holds the oldest
+    // profile; both lists are then ordered by their timestamps, whatever order came back.
+    let (before_q, after_q) = (
+        range(before_from, before_to, true),
+        range(after_from, after_to, false),
+    );
     let (before_list, after_list) = futures::join!(client.list(&before_q), client.list(&after_q));
-    let before = pick(&before_list?, &Strategy::Oldest).map_err(|e| {
+    let (mut before_list, mut after_list) = (before_list?, after_list?);
+    newest_first(&mut before_list);
+    newest_first(&mut after_list);
+    let before = pick(&before_list, &Strategy::Oldest).map_err(|e| {
         CallError::from(e)
             .field("before_from")
             .hint("no profile in the before range; widen it")
     })?;
-    let after = pick(&after_list?, &Strategy::Latest).map_err(|e| {
+    let after = pick(&after_list, &Strategy::Latest).map_err(|e| {
         CallError::from(e)
             .field("after_from")
             .hint("no profile in the after range; widen it")
@@ -651,11 +664,20 @@ async fn near_event(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, Ca
         side(event, event + span, true),
     );
     let (before_list, after_list) = futures::join!(client.list(&before_q), client.list(&after_q));
+    let (before_list, after_list) = (before_list?, after_list?);
     let mut before: Vec<(DateTime<Utc>, Candidate)> = Vec::new();
     let mut after: Vec<(DateTime<Utc>, Candidate)> = Vec::new();
     let mut warnings = Vec::new();
+    let times: Vec<Option<DateTime<Utc>>> = after_list.iter().map(Candidate::time).collect();
+    if after_list.len() >= limit as usize && times.windows(2).any(|w| w[0] > w[1]) {
+        warnings.push(
+            "the profiles list came back newest first despite asking oldest first; the first \
+             profile after the event may lie beyond this page: narrow window"
+                .to_string(),
+        );
+    }
     let mut seen = std::collections::BTreeSet::new();
-    for c in before_list?.into_iter().chain(after_list?) {
+    for c in before_list.into_iter().chain(after_list) {
         if !seen.insert(c.event_id.clone()) {
             continue;
         }
