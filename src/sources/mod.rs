@@ -145,3 +145,20 @@ mod tests {
         assert_eq!(short_body("ééééé".as_bytes(), 2), "éé...");
     }
 }
+
+/// A reqwest error with its causes ("error sending request: ... connection refused"),
+/// without the URL (callers name the call themselves).
+pub(crate) fn http_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::fetch::{safe_component, verify_profile, Staged};
-use super::{short_body, DownloadedFile, Progress, SourceError};
+use super::{http_error, short_body, DownloadedFile, Progress, SourceError};
 use crate::decode::DecodeOptions;
 
 /// (type, path under `/debug/pprof/`) of each profile fetched, in fetch order.
@@ -129,7 +129,7 @@ async fn fetch_one(
     }
     let transport = |e: reqwest::Error| SourceError::Transport {
         call: call.clone(),
-        detail: e.without_url().to_string(),
+        detail: http_error(e),
     };
     let mut resp = req.send().await.map_err(transport)?;
     let status = resp.status();

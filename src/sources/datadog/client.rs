@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::DatadogConfig;
 use crate::sources::limiter::{jitter_unit, retryable, Limiter};
-use crate::sources::{short_body, Progress, SourceError};
+use crate::sources::{http_error, short_body, Progress, SourceError};
 
 /// Longest body quoted in an error.
 const BODY_IN_ERROR: usize = 300;
@@ -92,7 +92,7 @@ impl DatadogClient {
                 Err(e) => {
                     return Err(self.scrub(SourceError::Transport {
                         call: call.into(),
-                        detail: e.without_url().to_string(),
+                        detail: http_error(e),
                     }))
                 }
             };
@@ -125,7 +125,7 @@ impl DatadogClient {
         let body = resp.bytes().await.map_err(|e| {
             self.scrub(SourceError::Transport {
                 call: call.into(),
-                detail: e.without_url().to_string(),
+                detail: http_error(e),
             })
         })?;
         let v: Value = serde_json::from_slice(&body).map_err(|e| SourceError::Corrupt {
@@ -210,7 +210,7 @@ impl DatadogClient {
             let chunk = resp.chunk().await.map_err(|e| {
                 self.scrub(SourceError::Transport {
                     call: call.into(),
-                    detail: format!("body broken after {n} bytes: {}", e.without_url()),
+                    detail: format!("body broken after {n} bytes: {}", http_error(e)),
                 })
             })?;
             let Some(chunk) = chunk else { break };
