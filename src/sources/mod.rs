@@ -125,6 +125,23 @@ pub struct DownloadedFile {
     pub bytes: u64,
 }
 
+/// A reqwest error with its causes ("error sending request: ... connection refused"),
+/// without the URL (callers name the call themselves).
+pub(crate) fn http_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,21 +161,4 @@ mod tests {
         assert_eq!(short_body("a\n b  c".as_bytes(), 100), "a b c");
         assert_eq!(short_body("ééééé".as_bytes(), 2), "éé...");
     }
-}
-
-/// A reqwest error with its causes ("error sending request: ... connection refused"),
-/// without the URL (callers name the call themselves).
-pub(crate) fn http_error(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
 }
