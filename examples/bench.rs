@@ -211,6 +211,81 @@ fn bench(path: &Path, go: bool, rt: &tokio::runtime::Runtime) -> anyhow::Result<
     if go {
         tools(path, &engine, rt)?;
     }
+    analyses(path, &engine, rt)?;
+    Ok(())
+}
+
+/// Warm analysis tools through the registry (profile decoded and cached by a first call),
+/// median of WARM_RUNS calls each; the target is at most 200 ms.
+fn analyses(path: &Path, engine: &Engine, rt: &tokio::runtime::Runtime) -> anyhow::Result<()> {
+    use profsql::registry::{Context, PathPolicy, ProfileStore, Registry};
+    use serde_json::json;
+    let top = rt.block_on(pprof::top(engine, 0, &ReportOptions::default()))?;
+    let name = top.rows.first().map_or("main", |r| r.name.as_str());
+    let re = format!("^{}$", regex::escape(name));
+    let p = path.display().to_string();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fixtures-src/worker");
+    let repo = repo.display().to_string();
+    let ctx = std::sync::Arc::new(Context::new(ProfileStore::from_env()?, PathPolicy::open()));
+    let registry = Registry::new();
+    let cases = vec![
+        ("pprof.storylines", json!({"profile": p})),
+        ("pprof.trace_source", json!({"profile": p, "function": re})),
+        ("pprof.alloc_paths", json!({"profile": p})),
+        ("pprof.overhead_report", json!({"profile": p})),
+        (
+            "pprof.explain_overhead",
+            json!({"category": "Runtime/GC", "profile": p}),
+        ),
+        (
+            "pprof.detect_repo",
+            json!({"profile": p, "search_roots": [repo]}),
+        ),
+        (
+            "pprof.vendor_analyze",
+            json!({"profile": p, "repo_root": repo}),
+        ),
+        ("pprof.goroutine_analysis", json!({"profile": p})),
+        ("pprof.goroutine_categorize", json!({"profile": p})),
+        ("pprof.temporal_analysis", json!({"profile": p})),
+        ("pprof.contention_analysis", json!({"profile": p})),
+        ("pprof.cross_correlate", json!({"bundle": [p]})),
+        ("pprof.hotspot_summary", json!({"bundle": [p]})),
+        (
+            "pprof.regression_check",
+            json!({"profile": p, "checks": [{"function": re, "metric": "cum_pct", "max": 100}]}),
+        ),
+        ("pprof.suggest_fix", json!({"profile": p})),
+        ("pprof.discover", json!({"bundle": [p]})),
+        ("repo.services.discover", json!({"repo_root": repo})),
+    ];
+    println!("warm analysis tools (median of {WARM_RUNS} calls through the registry; target <= 200 ms):\n");
+    println!("| tool | warm | within 200 ms |");
+    println!("|---|---|---|");
+    for (tool, args) in cases {
+        let serde_json::Value::Object(args) = args else {
+            continue;
+        };
+        let mut walls = Vec::new();
+        for i in 0..=WARM_RUNS {
+            let start = Instant::now();
+            let out = rt.block_on(registry.call(ctx.clone(), tool, args.clone()));
+            if let Err(e) = out {
+                anyhow::bail!("{tool}: {}", e.text());
+            }
+            // The first call decodes the profile: not a warm run.
+            if i > 0 {
+                walls.push(start.elapsed());
+            }
+        }
+        let w = median(walls);
+        println!(
+            "| {tool} | {:.1} ms | {} |",
+            ms(w),
+            if ms(w) <= 200.0 { "yes" } else { "NO" }
+        );
+    }
+    println!();
     Ok(())
 }
 

@@ -10,19 +10,30 @@
 #                                        reference outputs (for every
 #                                        tests/fixtures/*.pb.gz), MANIFEST.tsv
 #                                        and README.md
+#   scripts/gen-fixtures.sh --missing    keep the profiles that exist; build
+#                                        and run only the programs (and
+#                                        examples/gen_profile.rs) that write
+#                                        a profile of the "order" list below
+#                                        that is not in tests/fixtures yet,
+#                                        add just the missing profiles, then
+#                                        rewrite all references, MANIFEST.tsv
+#                                        and README.md as --refs-only does
+#                                        (an existing profile's references
+#                                        come out unchanged)
 #
 # Profile contents depend on timing, so a full run changes every number:
 # the references are only valid for the profiles written alongside them.
 # Needs go (Debian's golang-go is installed with apt-get if missing),
-# python3 and cargo.
+# python3 and cargo (--missing: only if a synthetic profile is missing).
 set -euo pipefail
 export LC_ALL=C
 
-refs_only=0
+mode=full
 case "${1:-}" in
   "") ;;
-  --refs-only) refs_only=1 ;;
-  *) echo "usage: $0 [--refs-only]" >&2; exit 2 ;;
+  --refs-only) mode=refs ;;
+  --missing) mode=missing ;;
+  *) echo "usage: $0 [--refs-only | --missing]" >&2; exit 2 ;;
 esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,7 +54,12 @@ parser="$repo/scripts/pprof_exact.py"
 # itself. `relpct` and `focus_traces` use `focus` unless set.
 # -prune_from cuts each stack below its matching frame nearest the leaf, so
 # its regex names a function whose callees do not match (`^sort\.` would
-# change nothing: the leaf sort.partition matches itself).
+# change nothing: the leaf sort.partition matches itself). pprof matches it
+# against the name cut at its first `(` (simplifyFunc), so it cannot name a
+# method: `pkg.(*T).M` is matched as `pkg.` (a regex with `\(` never matches).
+# `sample_index` is the -sample_index for every reference of this table's
+# options (for a heap profile whose default type, inuse_space, lacks the
+# part the regexes are about); without it pprof's default type is used.
 #   focus ignore hide show show_from prune_from   -top -OPTION=value
 #   peek                                          -peek value
 #   list                                          -list value (Go stdlib
@@ -56,6 +72,8 @@ parser="$repo/scripts/pprof_exact.py"
 #   tagroot                                       -top -cum -tagroot=key
 #   traces skip                                   no -traces reference (too
 #                                                 big: 3.6 MB each)
+#   sample_index                                  -sample_index=value added
+#                                                 to all of the above
 regex_table=$(cat <<'EOF'
 cpu.pb.gz                   focus         main\.sortWork
 cpu.pb.gz                   ignore        main\.recursionWork
@@ -151,6 +169,40 @@ synthetic.before.cpu.pb.gz  tagignore     worker=w0
 synthetic.before.cpu.pb.gz  tagshow       endpoint
 synthetic.before.cpu.pb.gz  tagroot       worker
 synthetic.after.cpu.pb.gz   like          synthetic.before.cpu.pb.gz
+worker.cpu.pb.gz            focus         protojson\.Unmarshal$
+worker.cpu.pb.gz            ignore        zap\.\(\*Logger\)\.Info$
+worker.cpu.pb.gz            hide          ^runtime\.
+worker.cpu.pb.gz            show          ^example\.com/worker/
+worker.cpu.pb.gz            show_from     ^example\.com/worker/api\.\(\*Server\)\.ListOrders$
+worker.cpu.pb.gz            prune_from    ^encoding/json\.Unmarshal$
+worker.cpu.pb.gz            peek          ^example\.com/worker/api\.\(\*Server\)\.GetOrder$
+worker.cpu.pb.gz            list          ^encoding/json\.Unmarshal$
+worker.cpu.pb.gz            list_missing  ^example\.com/worker/api\.\(\*Server\)\.computeTotals$
+worker.cpu.pb.gz            tagfocus      endpoint=ListOrders
+worker.cpu.pb.gz            tagignore     endpoint=GetOrder
+worker.cpu.pb.gz            tagshow       endpoint
+worker.cpu.pb.gz            tagroot       endpoint
+worker.goroutine.pb.gz      focus         ^go\.temporal\.io/sdk/internal\.
+worker.goroutine.pb.gz      ignore        api\.\(\*Server\)\.streamUpdates\.func1$
+worker.goroutine.pb.gz      hide          ^runtime\.
+worker.goroutine.pb.gz      show          ^example\.com/worker/
+worker.goroutine.pb.gz      show_from     ^google\.golang\.org/grpc\.\(\*Server\)\.handleStream$
+worker.goroutine.pb.gz      prune_from    ^google\.golang\.org/grpc
+worker.goroutine.pb.gz      peek          ^google\.golang\.org/grpc\.\(\*ClientConn\)\.Invoke$
+worker.goroutine.pb.gz      list_missing  ^example\.com/worker/api\.\(\*Server\)\.GetOrder$
+churn.heap.pb.gz            sample_index  alloc_space
+churn.heap.pb.gz            focus         libc\.\(\*TLS\)\.Alloc$
+churn.heap.pb.gz            ignore        zstd\.\(\*Encoder\)\.EncodeAll$
+churn.heap.pb.gz            hide          ^runtime\.
+churn.heap.pb.gz            show          ^example\.com/worker/
+churn.heap.pb.gz            show_from     ^example\.com/worker/cache\.\(\*Store\)\.refresh$
+churn.heap.pb.gz            prune_from    ^example\.com/worker/cache\.
+churn.heap.pb.gz            peek          ^example\.com/worker/cache\.\(\*Store\)\.refresh$
+churn.heap.pb.gz            list_missing  ^example\.com/worker/cache\.\(\*Store\)\.keep$
+churn.heap.pb.gz            tagfocus_num  bytes=1kb:
+churn.heap.pb.gz            tagignore     bytes=1kb:
+churn.heap.pb.gz            tagshow       bytes
+churn.heap.pb.gz            tagroot       bytes
 EOF
 )
 
@@ -158,7 +210,8 @@ EOF
 order=(cpu.pb.gz labels.cpu.pb.gz heap.pb.gz mutex.pb.gz block.pb.gz
   goroutine.pb.gz synthetic.cpu.pb.gz synthetic.heap.pb.gz
   before.cpu.pb.gz after.cpu.pb.gz
-  synthetic.before.cpu.pb.gz synthetic.after.cpu.pb.gz)
+  synthetic.before.cpu.pb.gz synthetic.after.cpu.pb.gz
+  worker.goroutine.pb.gz worker.cpu.pb.gz churn.heap.pb.gz)
 # Before/after pairs: the diff references are written on the second.
 pairs=(before.cpu.pb.gz:after.cpu.pb.gz
   synthetic.before.cpu.pb.gz:synthetic.after.cpu.pb.gz)
@@ -180,11 +233,36 @@ bin="$work/bin"
 empty="$work/empty-binary-path"
 mkdir -p "$bin" "$empty" "$out"
 
-# Our programs have no dependencies: never reach for a module proxy.
+# Our programs have no dependencies (worker's are local stand-ins, see
+# scripts/fixtures-src/worker/third_party): never reach for a module proxy.
 export GOPROXY=off GOFLAGS='' GO111MODULE=on
 
-progs=(cpuwork labels heap contention goroutines)
+progs=(cpuwork labels heap contention goroutines worker)
+# The profiles each program writes (in the run section below).
+declare -A prog_profiles=(
+  [cpuwork]="cpu.pb.gz before.cpu.pb.gz after.cpu.pb.gz"
+  [labels]="labels.cpu.pb.gz"
+  [heap]="heap.pb.gz"
+  [contention]="mutex.pb.gz block.pb.gz"
+  [goroutines]="goroutine.pb.gz"
+  [worker]="worker.goroutine.pb.gz worker.cpu.pb.gz churn.heap.pb.gz"
+)
 generated=("${order[@]}")
+
+# need PROFILE...: whether to run what writes these profiles: always in a
+# full run, never with --refs-only; with --missing if one of them is not in
+# tests/fixtures.
+need() {
+  local P
+  case "$mode" in
+    full) return 0 ;;
+    refs) return 1 ;;
+  esac
+  for P in "$@"; do
+    if [ ! -f "$out/$P" ]; then return 0; fi
+  done
+  return 1
+}
 
 # The synthetic before/after pair: one program and one set of stacks
 # (seed 2); "after" multiplies the samples through function 38
@@ -192,38 +270,83 @@ generated=("${order[@]}")
 synth_pair_args=(--samples 500 --depth 12 --functions 100 --seed 2 --kind cpu)
 synth_boost=(--boost-function 38 --boost-factor 3)
 
-if [ "$refs_only" = 0 ]; then
+# The programs write into $new; what they wrote is moved to tests/fixtures
+# afterwards (with --missing only the profiles that are not there yet: a
+# run that writes two, such as contention's mutex + block, never replaces
+# the one that exists).
+new="$work/new"
+mkdir -p "$new"
+if [ "$mode" != refs ]; then
   for p in "${progs[@]}"; do
+    # shellcheck disable=SC2086
+    if ! need ${prog_profiles[$p]}; then continue; fi
     echo "gen-fixtures: building $p" >&2
-    (cd "$src/$p" && go build -trimpath -o "$bin/$p" .)
+    # A program is its folder's main package, or cmd/<prog> of its module.
+    pkg=.
+    if [ -d "$src/$p/cmd/$p" ]; then pkg=./cmd/$p; fi
+    (cd "$src/$p" && go build -trimpath -o "$bin/$p" "$pkg")
   done
 
-  # Remove what a previous run generated (profiles and their references).
-  for P in "${generated[@]}"; do rm -f "$out/$P" "$out/$P".*; done
-  rm -f "$out/MANIFEST.tsv"
+  if [ "$mode" = full ]; then
+    # Remove what a previous run generated (profiles and their references).
+    for P in "${generated[@]}"; do rm -f "$out/$P" "$out/$P".*; done
+    rm -f "$out/MANIFEST.tsv"
+  fi
 
   echo "gen-fixtures: running programs" >&2
   # CPU profiles: async preemption would otherwise attribute many samples
   # to runtime.asyncPreempt.
-  GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" "$out/cpu.pb.gz"
-  GODEBUG=asyncpreemptoff=1 "$bin/labels" "$out/labels.cpu.pb.gz"
-  "$bin/heap" "$out/heap.pb.gz"
-  "$bin/contention" "$out/mutex.pb.gz" "$out/block.pb.gz"
-  "$bin/goroutines" "$out/goroutine.pb.gz"
+  if need cpu.pb.gz; then
+    GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" "$new/cpu.pb.gz"
+  fi
+  if need labels.cpu.pb.gz; then
+    GODEBUG=asyncpreemptoff=1 "$bin/labels" "$new/labels.cpu.pb.gz"
+  fi
+  if need heap.pb.gz; then "$bin/heap" "$new/heap.pb.gz"; fi
+  if need mutex.pb.gz block.pb.gz; then
+    "$bin/contention" "$new/mutex.pb.gz" "$new/block.pb.gz"
+  fi
+  if need goroutine.pb.gz; then "$bin/goroutines" "$new/goroutine.pb.gz"; fi
   # The before/after pair: "after" sorts for two 0.5 s slices instead of one.
-  GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" "$out/before.cpu.pb.gz"
-  GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" -sort-slices 2 "$out/after.cpu.pb.gz"
+  if need before.cpu.pb.gz; then
+    GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" "$new/before.cpu.pb.gz"
+  fi
+  if need after.cpu.pb.gz; then
+    GODEBUG=asyncpreemptoff=1 "$bin/cpuwork" -sort-slices 2 "$new/after.cpu.pb.gz"
+  fi
+  # The Temporal + gRPC imitation: one run per profile.
+  if need worker.goroutine.pb.gz; then
+    "$bin/worker" goroutine "$new/worker.goroutine.pb.gz"
+  fi
+  if need worker.cpu.pb.gz; then
+    GODEBUG=asyncpreemptoff=1 "$bin/worker" cpu "$new/worker.cpu.pb.gz"
+  fi
+  if need churn.heap.pb.gz; then "$bin/worker" heap "$new/churn.heap.pb.gz"; fi
 
   # Our synthetic generator: unsymbolized frames, inlined lines, deep recursion and labels
   # that the Go programs do not reliably produce. Deterministic for the seed.
   for kind in cpu heap; do
-    (cd "$repo" && cargo run --quiet --example gen_profile -- --samples 3000 --depth 24 \
-      --functions 200 --seed 1 --kind "$kind" --out "$out/synthetic.$kind.pb.gz")
+    if need "synthetic.$kind.pb.gz"; then
+      (cd "$repo" && cargo run --quiet --example gen_profile -- --samples 3000 --depth 24 \
+        --functions 200 --seed 1 --kind "$kind" --out "$new/synthetic.$kind.pb.gz")
+    fi
   done
-  (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
-    --out "$out/synthetic.before.cpu.pb.gz")
-  (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
-    "${synth_boost[@]}" --out "$out/synthetic.after.cpu.pb.gz")
+  if need synthetic.before.cpu.pb.gz; then
+    (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
+      --out "$new/synthetic.before.cpu.pb.gz")
+  fi
+  if need synthetic.after.cpu.pb.gz; then
+    (cd "$repo" && cargo run --quiet --example gen_profile -- "${synth_pair_args[@]}" \
+      "${synth_boost[@]}" --out "$new/synthetic.after.cpu.pb.gz")
+  fi
+
+  for f in "$new"/*.pb.gz; do
+    if [ ! -e "$f" ]; then continue; fi
+    P=$(basename "$f")
+    if [ "$mode" = missing ] && [ -e "$out/$P" ]; then continue; fi
+    echo "gen-fixtures: new profile $P" >&2
+    mv "$f" "$out/$P"
+  done
 fi
 # The profiles are already symbolized; make sure pprof cannot find (and
 # re-symbolize from) the binaries at their recorded mapping paths.
@@ -316,13 +439,16 @@ must_ref() {
 }
 
 # rxref SUFFIX OPTION ARG...: ref with ARG... if the table has a value for
-# OPTION; every ARG has `{}` replaced by the value.
+# OPTION; every ARG has `{}` replaced by the value. The table's sample_index
+# for the profile, if any, is appended as -sample_index=T.
 rxref() {
-  local suffix=$1 opt=$2 v a args=()
+  local suffix=$1 opt=$2 v a si args=()
   shift 2
   v=$(rx "$P" "$opt")
   if [ -z "$v" ]; then return; fi
   for a in "$@"; do args+=("${a//\{\}/$v}"); done
+  si=$(rx "$P" sample_index)
+  if [ -n "$si" ]; then args+=("-sample_index=$si"); fi
   ref "$suffix" "${args[@]}"
 }
 
@@ -526,6 +652,8 @@ Everything here (this README and MANIFEST.tsv included) is written by
 
     scripts/gen-fixtures.sh              # new profiles + references
     scripts/gen-fixtures.sh --refs-only  # references for the profiles here
+    scripts/gen-fixtures.sh --missing    # only the profiles not here yet,
+                                         # then references for all
 
 Profile contents are timing-dependent (CPU samples, contention delays,
 runtime allocations), so every regeneration changes the numbers: the
@@ -541,7 +669,17 @@ The programs are in \`scripts/fixtures-src/<prog>/main.go\` (one module each,
 \`example.com/profsql-fixtures/<prog>\`, no dependencies), built with
 \`go build -trimpath\` into a temporary directory (that path is what the
 profiles' mappings name; the binaries are deleted before pprof runs, so
-nothing is re-symbolized).
+nothing is re-symbolized). The exception is \`worker\`, an imitation of a
+Temporal + gRPC order service: module \`example.com/worker\` with its main
+package in \`cmd/worker\`, packages \`api\`, \`activities\`, \`workflows\`,
+\`cache\`, and six \`require\`d libraries (go.temporal.io/sdk v1.25.0,
+google.golang.org/grpc v1.60.0, google.golang.org/protobuf v1.31.0,
+go.uber.org/zap v1.26.0, modernc.org/libc v1.22.0,
+github.com/klauspost/compress v1.17.0) \`replace\`d by tiny local stand-ins
+in \`third_party/\` that have the real import paths but made-up code, so
+that it builds offline and its frames are named like the real libraries'
+(\`deploy/worker.yaml\` is its Kubernetes manifest, \`DD_SERVICE\` =
+order-worker).
 
 | file | program | what |
 | --- | --- | --- |
@@ -554,6 +692,9 @@ nothing is re-symbolized).
 | \`synthetic.cpu.pb.gz\`, \`synthetic.heap.pb.gz\` | \`examples/gen_profile.rs\` | \`--samples 3000 --depth 24 --functions 200 --seed 1 --kind cpu\` / \`heap\`: a made-up service, 200 functions \`example.com/svc/<pkg>.<name><N>\` in 8 packages, deep recursive stacks, inlined helpers \`example.com/svc/internal.*\`, unsymbolized \`libc.so.6\` frames, string labels \`worker\` ∈ {w0..w3} and \`endpoint\` ∈ {/api/query, /api/ingest, /healthz} (on 2/3 of the samples); heap samples also carry the numeric label \`bytes\`. |
 | \`before.cpu.pb.gz\`, \`after.cpu.pb.gz\` | \`cpuwork\` | before/after pair: two more runs of \`cpuwork\` (\`GODEBUG=asyncpreemptoff=1\`); "after" is run with \`-sort-slices 2\`, so it sorts for 1 s instead of 0.5 s (~3 s in all): the diff shows ~+0.5 s under \`main.sortWork\` (\`sort.*\`, \`fmt.Sprintf\`, \`math/rand\`) and run-to-run noise elsewhere. |
 | \`synthetic.before.cpu.pb.gz\`, \`synthetic.after.cpu.pb.gz\` | \`examples/gen_profile.rs\` | deterministic before/after pair: \`${synth_pair_args[*]}\`; "after" adds \`${synth_boost[*]}\`, which multiplies the values of every sample whose stack passes through function 38, \`example.com/svc/rpc.Decode[...]38\`, by 3 (same program, stacks and labels, no extra random draws; the profile comment says so). In the diff every change is under that function. |
+| \`worker.goroutine.pb.gz\` | \`worker goroutine\` | goroutine profile of 630 goroutines (every one parked before writing): Temporal pollers \`go.temporal.io/sdk/internal.(*baseWorker).pollTask\` → \`(*activityTaskPoller).PollTask\` → \`doPoll\` → \`(*workflowServiceClient).PollActivityTaskQueue\` → \`google.golang.org/grpc.(*ClientConn).Invoke\` (2, chan receive) and the same with \`workflowTaskPoller\` / \`PollWorkflowTaskQueue\` (2); \`(*activityTaskPoller).ProcessTask\` → \`example.com/worker/activities.ChargeCardActivity\` (5, Sleep); \`example.com/worker/workflows.OrderWorkflow\` → \`(*coroutineState).yield\` (4, chan receive); \`workflows.RefundWorkflow\` → \`(*selectorImpl).Select\` → \`(*coroutineState).initialYield\` (3, select); \`(*temporalInvoker).Heartbeat\` (1), \`(*baseWorker).runTaskDispatcher\` (2), \`(*baseWorker).runEagerTaskDispatcher\` (1), all in select; gRPC: \`google.golang.org/grpc.(*Server).handleStream\` → \`example.com/worker/api.(*Server).GetOrder\` (3, on a Mutex that main holds), \`(*Server).Serve\` (1, chan receive), \`grpc/internal/transport.(*http2Client).reader\` (2, chan receive), \`(*loopyWriter).run\` (2, select), \`(*http2Client).keepalive\` (1, Sleep); the leak: 600 \`example.com/worker/api.(*Server).streamUpdates.func1\` in chan send; and main. No labels. |
+| \`worker.cpu.pb.gz\` | \`worker cpu\` | CPU profile, ~3 s of in-process requests \`google.golang.org/grpc.(*Server).handleStream\` → \`example.com/worker/api.(*Server).GetOrder\` (every 5th request \`api.(*Server).ListOrders\`, which calls GetOrder twice) under \`pprof.Do\` labels \`endpoint\` ∈ {GetOrder, ListOrders}. GetOrder's time is split ~35% \`google.golang.org/protobuf/encoding/protojson.Unmarshal\` (a byte scanner with fnv-hashed field lookup), ~20% \`encoding/json\` Marshal + Unmarshal, ~10% \`go.uber.org/zap.(*Logger).Info\` (fmt.Sprintf), ~25% \`api.(*Server).computeTotals\`, ~10% \`github.com/klauspost/compress/zstd.(*Encoder).EncodeAll\` (LZ77 matching). Run with \`GODEBUG=asyncpreemptoff=1\`. |
+| \`churn.heap.pb.gz\` | \`worker heap\` | \`pprof.Lookup("heap")\` profile with the default \`runtime.MemProfileRate\` (one sample per ~512 KiB; no type marked default, so pprof uses the last, inuse_space), after a \`runtime.GC()\`, of a high-churn cache: \`example.com/worker/cache.(*Store).refresh\` allocates and drops ~1.5 GB of 64 KiB buffers (~1.2 GB itself, ~200 MB through \`modernc.org/libc.(*TLS).Alloc\`, ~100 MB in \`github.com/klauspost/compress/zstd.(*Encoder).EncodeAll\`) while \`cache.(*Store).keep\` keeps 20 MiB: alloc_space > 1 GB, inuse_space ~20 MB. Samples carry the numeric label \`bytes\`. |
 
 ## Reference files
 
@@ -577,7 +718,7 @@ of this table.
 | \`P.cum.txt\` | \`-top -cum\` |
 | \`P.top10.txt\` | \`-top -nodecount=10\` |
 | \`P.top.T.txt\` | \`-top -sample_index=T\`, for every sample type \`T\` |
-| \`P.focus.txt\`, \`P.ignore.txt\`, \`P.hide.txt\`, \`P.show.txt\`, \`P.show_from.txt\`, \`P.prune_from.txt\` | \`-top -focus=R\` (and \`-ignore\`, \`-hide\`, \`-show\`, \`-show_from\`, \`-prune_from\`; pprof prunes each stack below its matching frame nearest the leaf, so that R names a function whose callees do not match) |
+| \`P.focus.txt\`, \`P.ignore.txt\`, \`P.hide.txt\`, \`P.show.txt\`, \`P.show_from.txt\`, \`P.prune_from.txt\` | \`-top -focus=R\` (and \`-ignore\`, \`-hide\`, \`-show\`, \`-show_from\`, \`-prune_from\`; pprof prunes each stack below its matching frame nearest the leaf, so that R names a function whose callees do not match; it matches R against the name cut at its first \`(\`, so a method \`pkg.(*T).M\` is matched as \`pkg.\`) |
 | \`P.relpct.txt\` | \`-top -relative_percentages -focus=R\` (R of \`focus\`) |
 | \`P.tagfocus.txt\` | \`-top -tagfocus=K=V\` (profiles with string labels) |
 | \`P.tagfocus_num.txt\` | \`-top -tagfocus=bytes=1kb:\` (heap profiles: numeric \`bytes\` label ≥ 1 kB) |
@@ -593,7 +734,7 @@ of this table.
 | \`P.focus_traces.txt\` | \`-traces -focus=R\` (R of \`focus\`, or of \`focus_traces\`) |
 | \`P.tags.txt\` | \`-tags\` |
 | \`P.dot.txt\`, \`P.dot20.txt\`, \`P.dot.lines.txt\` | \`-dot\` (graph default: 80 nodes), \`-dot -nodecount=20\`, \`-dot -lines -nodecount=30\` (heap profiles also \`P.dot.inuse_space.txt\`: \`-dot -sample_index=inuse_space\`): pprof's DOT call graph (nodelets for labels and \`bytes\`, entropy node order, residual edges) |
-| \`P.list.txt\` | \`-list R -source_path=$goroot/src\` on a Go standard-library function (cpu, labels.cpu, before, after): the programs are built with \`-trimpath\`, so the profile records \`sort/zsortinterface.go\` and pprof needs the GOROOT source tree: here \`$goroot/src\` of \`$goversion\` (Debian's golang-1.19-go). Other Go 1.19 trees give the same lines; another Go version's do not match the line numbers. |
+| \`P.list.txt\` | \`-list R -source_path=$goroot/src\` on a Go standard-library function (cpu, labels.cpu, before, after, worker.cpu): the programs are built with \`-trimpath\`, so the profile records \`sort/zsortinterface.go\` and pprof needs the GOROOT source tree: here \`$goroot/src\` of \`$goversion\` (Debian's golang-1.19-go). Other Go 1.19 trees give the same lines; another Go version's do not match the line numbers. |
 | \`P.list_missing.txt\` | \`-list R\` on one of our own functions with no \`-source_path\`: pprof searches the current directory and its parents, does not find \`example.com/...\`, and prints \`Error: could not find file ... on path <cwd>\` on **stdout** after the ROUTINE header (exit 0, nothing on stderr). pprof names the absolute folder it ran in; the script replaces it with \`<FIXTURES>\`, which tests substitute with the fixtures folder. |
 | \`A.diff_base.top.txt\`, \`A.diff_base.cum.txt\` | on the "after" profile \`A\` of a pair with "before" \`B\`: \`-top [-cum] -diff_base=B A\` |
 | \`A.diff_base.topall.txt\` | \`-top -nodecount=0 -nodefraction=0 -diff_base=B A\` |
@@ -616,6 +757,10 @@ References where pprof printed nothing: ${empty_md:-none}.
 From the table at the top of \`scripts/gen-fixtures.sh\`; each matches a
 real part of its profile. \`like X\` means: X's value for every option the
 profile does not set itself. \`traces skip\`: no \`-traces\` reference.
+\`sample_index T\`: \`-sample_index=T\` is appended to the command of every
+reference that uses a value of this table (focus ... tagroot, peek,
+focus_traces, list_missing), for churn.heap.pb.gz, whose default type
+(inuse_space) lacks the churn the regexes are about.
 
 | profile | option | value |
 | --- | --- | --- |
@@ -643,7 +788,7 @@ Notes:
   number (goroutine.pb.gz's \`worker\` = 0, 1, 2) would be read as a range
   too, which is why the filters use \`pool\`.
 - \`-tags\` prints nothing at all for profiles without labels (cpu, mutex,
-  block, before, after).
+  block, before, after, worker.goroutine).
 - With \`-diff_base\`, the header's "Total samples" and the percentages
   are the *base* ("before") profile's total (pprof's computeTotal counts
   only the samples marked as diff base). With \`-base\`, the before

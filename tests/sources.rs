@@ -1123,3 +1123,49 @@ async fn out_dir_obeys_basedir_and_bundles_obey_the_cap() {
     assert!(e.text().contains("1000-byte cap"), "{}", e.text());
     assert!(files_in(out.path()).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discover_downloads_the_latest_bundle_and_analyses_each_profile() {
+    let now = Utc::now();
+    let dd = FakeDatadog::start(vec![FakeProfile::new(
+        0,
+        "api",
+        now - Span::minutes(1),
+        go_bundle("cpu.pb.gz"),
+    )]);
+    let c = ctx(&dd);
+    let out = tempfile::tempdir().unwrap();
+    let r = ok(
+        &c,
+        "pprof.discover",
+        json!({"service": "api", "env": "prod", "out_dir": out.path()}),
+    )
+    .await;
+    let r = &r["result"];
+    let kinds: Vec<&str> = r["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["cpu", "heap", "mutex", "block", "goroutine"]);
+    assert_eq!(
+        (r["service"].as_str(), r["env"].as_str()),
+        (Some("api"), Some("prod"))
+    );
+    let top = &exact("cpu.pb.gz", "cpu")[0];
+    assert_eq!(r["cpu"]["top"][0]["name"], top.0.as_str());
+    assert_eq!(r["cpu"]["top"][0]["flat"], top.1);
+    assert_eq!(
+        r["heap"]["alloc_paths"]["total_alloc"],
+        total("heap.pb.gz", "alloc_space")
+    );
+    assert_eq!(r["mutex"]["profile_type"], "mutex");
+    assert_eq!(
+        r["goroutine"]["total_goroutines"],
+        total("goroutine.pb.gz", "goroutine")
+    );
+    // The bundle landed whole in out_dir.
+    assert_eq!(files_in(out.path()).len(), 6);
+    assert_eq!(dd.hits("download").len(), 1);
+}

@@ -23,6 +23,9 @@ pub enum CliError {
     /// Not a `#[from]`: that would make the error its own source, printed twice.
     #[error("{}", .0.text())]
     Call(crate::registry::CallError),
+    /// A check that failed: `output` is still printed before exiting non-zero.
+    #[error("{reason}")]
+    Failed { output: String, reason: String },
     #[error("interactive shell: {0}")]
     Readline(String),
 }

@@ -402,7 +402,17 @@ pub async fn run_matches(
     registry: &crate::registry::Registry,
 ) -> Result<Leftovers, CliError> {
     if let Some(text) = super::tool_commands::run(&m, registry).await {
-        emit(&text?, &[])?;
+        let text = match text {
+            Err(CliError::Failed { output, reason }) => {
+                emit(&output, &[])?;
+                return Err(CliError::Failed {
+                    output: String::new(),
+                    reason,
+                });
+            }
+            t => t?,
+        };
+        emit(&text, &[])?;
         return Ok(Leftovers::new(()));
     }
     let args = Args::from_arg_matches(&m).map_err(|e| CliError::Usage(e.to_string()))?;

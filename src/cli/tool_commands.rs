@@ -162,6 +162,11 @@ fn value_of(flag: &str, prop: &Value, text: &str) -> Result<Value, CliError> {
     {
         return json_text(flag, text);
     }
+    // A union without a type (e.g. a handle or a list of them): JSON when it looks like
+    // a list or an object.
+    if t.is_empty() && (text.trim_start().starts_with('[') || text.trim_start().starts_with('{')) {
+        return json_text(flag, text);
+    }
     // Either a number or a name (sample_index): a number when it reads as one.
     Ok(serde_json::from_str::<Value>(text)
         .ok()
@@ -274,7 +279,15 @@ async fn call(
     let ctx = Context::new(ProfileStore::from_env()?, PathPolicy::open())
         .with_progress(Arc::new(super::progress::Bar::stderr()));
     let out = registry.call(Arc::new(ctx), tool, args).await?;
-    Ok(print(&out, as_json))
+    let text = print(&out, as_json);
+    // A verdict tool (regression_check) that failed: print the report, then exit 1.
+    if out.payload.get("passed") == Some(&Value::Bool(false)) {
+        return Err(CliError::Failed {
+            output: text,
+            reason: out.summary,
+        });
+    }
+    Ok(text)
 }
 
 fn list(registry: &Registry, as_json: bool) -> String {

@@ -22,7 +22,7 @@ use crate::sources::time::rfc3339;
 
 /// Which Datadog profile: the latest of a window, or one named by its ids.
 #[derive(Deserialize, JsonSchema)]
-struct DatadogChoice {
+pub(super) struct DatadogChoice {
     /// Datadog: look back this many hours for the latest profile (default 72).
     #[schemars(range(min = 0.0))]
     hours: Option<f64>,
@@ -49,18 +49,18 @@ struct BundleArgs {
 }
 
 /// Downloads the chosen (or latest) bundle; returns the result payload and summary.
-async fn bundle_payload(
+pub(super) async fn bundle_payload(
     ctx: &Context,
     service: &str,
     env: &str,
-    out_dir: &str,
+    out_dir: Option<&str>,
     a: &DatadogChoice,
 ) -> Result<(Value, String), CallError> {
     if a.profile_id.is_some() && a.event_id.is_none() {
         return Err(CallError::invalid("profile_id needs event_id").field("event_id"));
     }
     let client = a.site.client(ctx)?;
-    let out_dir = ctx.out_dir(Some(out_dir), "bundle")?;
+    let out_dir = ctx.out_dir(out_dir, "bundle")?;
     let now = Utc::now();
     let hours = a
         .hours
@@ -152,7 +152,8 @@ fn files_line(files: &[FileOut]) -> String {
 async fn latest_bundle(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let command = command_line("profiles.download_latest_bundle", &raw);
     let a: BundleArgs = args::parse(raw)?;
-    let (result, summary) = bundle_payload(&ctx, &a.service, &a.env, &a.out_dir, &a.choice).await?;
+    let (result, summary) =
+        bundle_payload(&ctx, &a.service, &a.env, Some(&a.out_dir), &a.choice).await?;
     ToolOutput::new(summary, json!({ "command": command, "result": result }))
 }
 
@@ -339,7 +340,7 @@ async fn download(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, Call
                 "env",
                 "in datadog mode (or give url for a net/http/pprof server)",
             )?;
-            let (r, s) = bundle_payload(&ctx, &service, &env, &a.out_dir, &a.choice).await?;
+            let (r, s) = bundle_payload(&ctx, &service, &env, Some(&a.out_dir), &a.choice).await?;
             ("datadog", r, s)
         }
         Mode::Url => {

@@ -30,6 +30,7 @@ macro_rules! tool_spec {
     };
 }
 
+mod analysis_tools;
 mod args;
 mod datadog_tools;
 mod download_tools;
@@ -237,6 +238,7 @@ impl Default for Registry {
 impl Registry {
     pub fn new() -> Self {
         let mut tools = pprof_tools::specs();
+        tools.extend(analysis_tools::specs());
         tools.extend(visual_tools::specs());
         tools.extend(profile_tools::specs());
         // These reach other systems.

@@ -1,6 +1,7 @@
 //! Analyses: each is a canned query under `sql/` plus a little Rust around it.
 
 pub mod across;
+pub mod analysis;
 pub mod pprof;
 pub mod top;
 

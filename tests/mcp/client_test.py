@@ -226,6 +226,10 @@ async def sources(call):
                                                                     "before_from": "-1h", "before_to": "-15m",
                                                                     "after_from": "-15m", "out_dir": out}))
         check(cmp["result"]["top_changes"] == [], "the same profile twice: no changes")
+    with tempfile.TemporaryDirectory() as out:
+        d = payload(await call("pprof.discover", {"service": "api", "env": "prod", "out_dir": out}))
+        check(d["result"]["profiles"][0]["type"] == "cpu" and d["result"]["cpu"]["top"],
+              "pprof.discover downloads the latest bundle and analyses it")
     near = payload(await call("datadog.profiles.near_event", {"service": "api", "env": "prod",
                                                               "event_time": "-5m", "window": "30m"}))
     check(near["result"]["closest_before"] is not None and near["result"]["closest_after"] is not None,
@@ -250,6 +254,69 @@ async def sources(call):
         check(not any(k in json.dumps(r) for k in keys), "no key in any payload")
 
 
+async def analyses(call):
+    """Every analysis tool over MCP on the generated fixtures, each checked against a number
+    from a pprof reference or the fixture program's design (tests/analysis.rs pins the rest)."""
+    repo = os.path.join(os.path.dirname(FIXTURES), "..", "scripts", "fixtures-src", "worker")
+    repo = os.path.abspath(repo)
+    cpu, heap, gor, mtx = (fixture(n) for n in
+                           ("worker.cpu.pb.gz", "churn.heap.pb.gz", "worker.goroutine.pb.gz", "mutex.pb.gz"))
+    with open(fixture("worker.cpu.pb.gz.exact.cpu.tsv")) as f:
+        exact = {l.split("\t")[0]: [int(x) for x in l.split("\t")[1:3]] for l in f if l.strip()}
+    with open(fixture("worker.cpu.pb.gz.total.cpu")) as f:
+        total = int(f.read())
+    pct = lambda v: round(v * 100.0 / total, 2)
+    hot = max(exact, key=lambda k: (exact[k][0], exact[k][1]))
+    r = payload(await call("pprof.storylines", {"profile": cpu, "repo_root": repo}))["result"]
+    check(r["storylines"][0]["leaf_hotspot"] == hot, "storylines starts at the heaviest flat function")
+    r = payload(await call("pprof.trace_source", {"profile": cpu, "function": "protojson\\.Unmarshal$",
+                                                   "repo_root": repo}))["result"]
+    check(any(f["matched"] for f in r["frames"]), "trace_source marks the matched frame")
+    r = payload(await call("pprof.alloc_paths", {"profile": heap}))["result"]
+    with open(fixture("churn.heap.pb.gz.total.alloc_space")) as f:
+        check(r["total_alloc"] == int(f.read()), "alloc_paths total is pprof's alloc_space total")
+    r = payload(await call("pprof.memory_sanity", {"heap_profile": heap, "goroutine_profile": gor}))["result"]
+    check(r["goroutine_count"] == 630, "memory_sanity counts the worker's 630 goroutines")
+    r = payload(await call("pprof.overhead_report", {"profile": cpu}))["result"]
+    pb = next(d for d in r["detections"] if d["category"] == "Protobuf Serialization")
+    check(pb["value"] == exact["google.golang.org/protobuf/encoding/protojson.Unmarshal"][1],
+          "overhead_report protobuf share is protojson.Unmarshal's cum")
+    r = payload(await call("pprof.explain_overhead", {"category": "Runtime/GC", "detail_level": "brief"}))["result"]
+    check(r["category"] == "Runtime/GC" and r["explanation"], "explain_overhead explains")
+    r = payload(await call("pprof.detect_repo", {"profile": cpu, "search_roots": [repo]}))["result"]
+    check(r["app_module"] == "example.com/worker", "detect_repo finds the worker module")
+    r = payload(await call("pprof.vendor_analyze", {"profile": cpu, "repo_root": repo}))["result"]
+    check(any(v["package"] == "google.golang.org/protobuf" and v["version"] == "v1.31.0"
+              for v in r["vendor_hotspots"]), "vendor_analyze names protobuf v1.31.0")
+    r = payload(await call("repo.services.discover", {"repo_root": repo}))
+    check(r["services"][0]["service"] == "order-worker", "repo.services.discover reads DD_SERVICE")
+    r = payload(await call("pprof.goroutine_analysis", {"profile": gor}))["result"]
+    check(r["potential_leaks"][0]["count"] == 600, "goroutine_analysis finds the 600-goroutine leak")
+    r = payload(await call("pprof.goroutine_categorize", {"profile": gor, "presets": ["temporal"]}))["result"]
+    cats = {c["name"]: c["count"] for c in r["categories"]}
+    check(cats.get("temporal_workflow_cached") == 7, f"goroutine_categorize: {cats}")
+    r = payload(await call("pprof.temporal_analysis", {"profile": gor}))["result"]
+    check(r["inferred_settings"]["active_activities"] == 5, "temporal_analysis counts 5 activities")
+    r = payload(await call("pprof.contention_analysis", {"profile": mtx}))["result"]
+    check(r["patterns"][0]["type"] == "hot_lock", "contention_analysis finds the hot lock")
+    bundle = [cpu, heap, mtx, gor]
+    r = payload(await call("pprof.cross_correlate", {"bundle": bundle}))["result"]
+    check(any(c["function"].endswith("EncodeAll") for c in r["correlations"]), "cross_correlate links EncodeAll")
+    r = payload(await call("pprof.hotspot_summary", {"bundle": bundle}))["result"]
+    check(r["cpu_top"][0]["flat"] == exact[hot][0], "hotspot_summary's first CPU row is pprof's")
+    res = await call("pprof.regression_check", {"profile": cpu, "checks": [
+        {"function": "computeTotals", "metric": "flat_pct", "max": 1}]})
+    r = payload(res)
+    check(r["passed"] is False and r["result"]["checks"][0]["actual"] == pct(exact[hot][0]),
+          "regression_check fails with pprof's share")
+    r = payload(await call("pprof.suggest_fix", {"profile": cpu}))["result"]
+    check(any(s["id"] == "protojson_to_binary" for s in r["suggestions"]), "suggest_fix names protojson")
+    d = payload(await call("pprof.discover", {"bundle": bundle}))
+    check(d["result"]["goroutine"]["total_goroutines"] == 630, "discover analyses the bundle")
+    r = payload(await call("pprof.generate_report", {"inputs": [{"kind": "discover", "data": d}]}))["result"]
+    check(r["markdown"].startswith("# Profiling Report"), "generate_report writes Markdown")
+
+
 async def over_stdio(env_extra=None, codex=False):
     env = dict(os.environ, **(env_extra or {}))
     params = StdioServerParameters(command=SERVER, args=[], env=env)
@@ -271,6 +338,7 @@ async def over_stdio(env_extra=None, codex=False):
             await errors_are_clear(s, call, cpu)
             await resources_and_prompt(s)
             await sources(call)
+            await analyses(call)
             return names
 
 

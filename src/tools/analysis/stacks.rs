@@ -1,0 +1,148 @@
+//! The distinct stacks of a profile with their values (`sql/analysis/sample_stacks.sql`),
+//! the input of the analyses that walk whole stacks.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+
+use crate::engine::{Engine, Param, QueryResult};
+use crate::tools::{SampleType, ToolError};
+
+analysis_sql!(SAMPLE_STACKS_SQL, "sample_stacks");
+
+/// One frame of a stack.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Frame {
+    pub name: String,
+    /// Source file, empty when unknown.
+    pub file: String,
+    pub line: i64,
+}
+
+impl Frame {
+    /// `file:line`, or None without a file.
+    pub fn location(&self) -> Option<String> {
+        (!self.file.is_empty()).then(|| format!("{}:{}", self.file, self.line))
+    }
+}
+
+/// Samples with the same stack (and state label), summed.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    /// Leaf first, inlined frames included.
+    pub frames: Vec<Frame>,
+    /// The goroutine state label, if the samples carry one.
+    pub state: Option<String>,
+    /// Sum of the first requested sample type.
+    pub a: i64,
+    /// Sum of the first type, counting a non-positive value as 1 (goroutine counts).
+    pub a_min1: i64,
+    /// Sum of the second requested sample type.
+    pub b: i64,
+    pub samples: i64,
+}
+
+impl Stack {
+    /// The first `n` frame names, leaf first.
+    pub fn names(&self, n: usize) -> Vec<String> {
+        self.frames.iter().take(n).map(|f| f.name.clone()).collect()
+    }
+
+    /// Frame names leaf first joined with " | " (what category regexes match).
+    pub fn signature(&self, n: usize) -> String {
+        self.names(n).join(" | ")
+    }
+}
+
+fn bad(detail: impl Into<String>) -> ToolError {
+    ToolError::Internal {
+        query: SAMPLE_STACKS_SQL.name,
+        detail: detail.into(),
+    }
+}
+
+fn column(r: &QueryResult, b: usize, i: usize, to: &DataType) -> Result<ArrayRef, ToolError> {
+    cast(r.batches[b].column(i), to).map_err(|e| bad(e.to_string()))
+}
+
+fn ints(a: &ArrayRef) -> Result<Vec<i64>, ToolError> {
+    let a = cast(a, &DataType::Int64).map_err(|e| bad(e.to_string()))?;
+    let a = a
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| bad("not integers"))?;
+    Ok((0..a.len())
+        .map(|r| if a.is_null(r) { 0 } else { a.value(r) })
+        .collect())
+}
+
+fn texts(a: &ArrayRef) -> Result<Vec<Option<String>>, ToolError> {
+    let a = cast(a, &DataType::Utf8).map_err(|e| bad(e.to_string()))?;
+    let a = a.as_string_opt::<i32>().ok_or_else(|| bad("not text"))?;
+    Ok((0..a.len())
+        .map(|r| (!a.is_null(r)).then(|| a.value(r).to_string()))
+        .collect())
+}
+
+/// Row `r` of a list column, as its values array (empty for NULL).
+fn list_item(a: &ArrayRef, r: usize) -> Result<Option<ArrayRef>, ToolError> {
+    let l = a.as_list_opt::<i32>().ok_or_else(|| bad("not a list"))?;
+    Ok((!l.is_null(r)).then(|| l.value(r)))
+}
+
+/// The distinct stacks of profile `id`, summing sample types `a` and `b`, heaviest (by
+/// `a`) first, ties by frame names: the order is the same on every run.
+pub async fn load(
+    engine: &Engine,
+    id: u32,
+    a: &SampleType,
+    b: &SampleType,
+) -> Result<Vec<Stack>, ToolError> {
+    let sql = SAMPLE_STACKS_SQL.render(&[
+        ("id", Param::Int(id.into())),
+        ("a", Param::Ident(a.column.clone())),
+        ("b", Param::Ident(b.column.clone())),
+    ])?;
+    let r = engine.sql(&sql).await?;
+    let mut out = Vec::new();
+    for bi in 0..r.batches.len() {
+        let batch = &r.batches[bi];
+        let (names, files, lines) = (batch.column(0), batch.column(1), batch.column(2));
+        let state = texts(&column(&r, bi, 3, &DataType::Utf8)?)?;
+        let va = ints(batch.column(4))?;
+        let va1 = ints(batch.column(5))?;
+        let vb = ints(batch.column(6))?;
+        let n = ints(batch.column(7))?;
+        for row in 0..batch.num_rows() {
+            let mut frames = Vec::new();
+            if let (Some(ns), Some(fs), Some(ls)) = (
+                list_item(names, row)?,
+                list_item(files, row)?,
+                list_item(lines, row)?,
+            ) {
+                let (ns, fs, ls) = (texts(&ns)?, texts(&fs)?, ints(&ls)?);
+                for (i, name) in ns.into_iter().enumerate() {
+                    frames.push(Frame {
+                        name: name.unwrap_or_default(),
+                        file: fs.get(i).cloned().flatten().unwrap_or_default(),
+                        line: ls.get(i).copied().unwrap_or(0),
+                    });
+                }
+            }
+            out.push(Stack {
+                frames,
+                state: state[row].clone(),
+                a: va[row],
+                a_min1: va1[row],
+                b: vb[row],
+                samples: n[row],
+            });
+        }
+    }
+    out.sort_by(|x, y| {
+        y.a.cmp(&x.a)
+            .then_with(|| y.b.cmp(&x.b))
+            .then_with(|| x.frames.cmp(&y.frames))
+            .then_with(|| x.state.cmp(&y.state))
+    });
+    Ok(out)
+}

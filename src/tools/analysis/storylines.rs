@@ -1,0 +1,283 @@
+//! Storylines: for each of the heaviest functions, the path that leads to it and on from
+//! it, following the heaviest branch (summed over every sample through the function) at
+//! each step, and the application frame nearest the leaf, with peek/list evidence.
+
+use serde::Serialize;
+
+use super::stacks::{self, Stack};
+use crate::engine::Engine;
+use crate::tools::pprof::{self, ListReport, PeekReport, ReportOptions, SourceOptions, TopReport};
+use crate::tools::{resolve_sample_type, SampleType, ToolError};
+
+/// Frames of a call chain shown.
+const CHAIN: usize = 12;
+
+pub struct StorylineOptions {
+    pub n: usize,
+    pub report: ReportOptions,
+    pub repo_prefix: Vec<String>,
+    /// Source folders for the list evidence; None: no list evidence.
+    pub source: Option<SourceOptions>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Storyline {
+    pub leaf_hotspot: String,
+    pub flat: i64,
+    pub flat_pct: String,
+    pub cum: i64,
+    pub cum_pct: String,
+    /// Root to leaf, at most 12 frames, starting at the hotspot when the path is longer.
+    pub call_chain: Vec<String>,
+    /// Value through the whole chain (the heaviest path's weight at its leaf end).
+    pub chain_value: i64,
+    pub first_app_frame: Option<String>,
+    #[serde(skip)]
+    pub top_row: Option<pprof::reports::TopRow>,
+    #[serde(skip)]
+    pub peek_leaf: Option<PeekReport>,
+    #[serde(skip)]
+    pub peek_first_app: Option<PeekReport>,
+    #[serde(skip)]
+    pub list_first_app: Option<ListReport>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Storylines {
+    pub sample_type: String,
+    pub storylines: Vec<Storyline>,
+    #[serde(skip)]
+    pub top: Option<TopReport>,
+    pub warnings: Vec<String>,
+}
+
+/// The heaviest path through `name` in `stacks` (each leaf first), root to leaf.
+pub fn heaviest_path(stacks: &[Stack], name: &str) -> (Vec<String>, i64) {
+    // Each stack root first, cut at the root-most occurrence of `name`, with its value.
+    let through: Vec<(Vec<&str>, usize, i64)> = stacks
+        .iter()
+        .filter_map(|s| {
+            let root_first: Vec<&str> = s.frames.iter().rev().map(|f| f.name.as_str()).collect();
+            let at = root_first.iter().position(|f| *f == name)?;
+            Some((root_first, at, s.a))
+        })
+        .collect();
+    if through.is_empty() {
+        return (Vec::new(), 0);
+    }
+    // Upward: from the root, the heaviest next frame among stacks sharing the prefix.
+    let mut prefix: Vec<&str> = Vec::new();
+    let mut alive: Vec<&(Vec<&str>, usize, i64)> = through.iter().collect();
+    loop {
+        let depth = prefix.len();
+        // Stacks whose hotspot is at this depth end the upward walk.
+        let mut groups: std::collections::BTreeMap<&str, i64> = Default::default();
+        for s in &alive {
+            if s.1 >= depth {
+                *groups.entry(s.0[depth]).or_insert(0) += s.2.abs();
+            }
+        }
+        let Some((next, _)) = groups
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        else {
+            break;
+        };
+        let next = *next;
+        prefix.push(next);
+        alive.retain(|s| s.1 >= depth && s.0[depth] == next);
+        if alive.iter().any(|s| s.1 == depth) && next == name {
+            alive.retain(|s| s.1 == depth);
+            break;
+        }
+    }
+    // Downward: from the hotspot, the heaviest callee while it outweighs stopping here.
+    let mut weight: i64 = alive.iter().map(|s| s.2.abs()).sum();
+    loop {
+        let depth = prefix.len();
+        let mut groups: std::collections::BTreeMap<&str, i64> = Default::default();
+        let mut here = 0i64;
+        for s in &alive {
+            match s.0.get(depth) {
+                Some(f) => *groups.entry(f).or_insert(0) += s.2.abs(),
+                None => here += s.2.abs(),
+            }
+        }
+        let Some((next, w)) = groups
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(k, v)| (*k, *v))
+        else {
+            break;
+        };
+        if w < here {
+            break;
+        }
+        prefix.push(next);
+        weight = w;
+        alive.retain(|s| s.0.get(depth) == Some(&next));
+    }
+    (prefix.into_iter().map(str::to_string).collect(), weight)
+}
+
+fn window(chain: &[String], name: &str) -> Vec<String> {
+    if chain.len() <= CHAIN {
+        return chain.to_vec();
+    }
+    let at = chain.iter().position(|f| f == name).unwrap_or(0);
+    let start = at.min(chain.len() - CHAIN);
+    chain[start..start + CHAIN].to_vec()
+}
+
+fn escaped(name: &str) -> String {
+    format!("^{}$", regex::escape(name))
+}
+
+pub async fn storylines(
+    engine: &Engine,
+    id: u32,
+    o: &StorylineOptions,
+) -> Result<Storylines, ToolError> {
+    let lp = engine.profile(id)?;
+    let mut report = o.report.clone();
+    if report.sample_index.is_none() {
+        let names = super::sample_type_names(lp);
+        if names.iter().any(|n| n == "alloc_space") && names.iter().any(|n| n == "inuse_space") {
+            report.sample_index = Some("alloc_space".into());
+        }
+    }
+    let st: SampleType = resolve_sample_type(lp, report.sample_index.as_deref())?;
+    let mut top_opts = report.clone();
+    top_opts.nodecount = o.n;
+    let top = pprof::top(engine, id, &top_opts).await?;
+    let focus = report
+        .focus
+        .as_deref()
+        .map(|r| super::user_regex("focus", r))
+        .transpose()?;
+    let ignore = report
+        .ignore
+        .as_deref()
+        .map(|r| super::user_regex("ignore", r))
+        .transpose()?;
+    let all: Vec<Stack> = stacks::load(engine, id, &st, &st)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            let any = |re: &regex::Regex| s.frames.iter().any(|f| re.is_match(&f.name));
+            focus.as_ref().is_none_or(any) && !ignore.as_ref().is_some_and(any)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for row in top.rows.iter().take(o.n) {
+        let mut warnings = Vec::new();
+        let (chain, chain_value) = heaviest_path(&all, &row.name);
+        if chain.is_empty() {
+            warnings.push("no call chain inferred; leaf not found in samples".to_string());
+        }
+        let first_app = chain
+            .iter()
+            .rev()
+            .find(|f| {
+                o.repo_prefix
+                    .iter()
+                    .any(|p| f.starts_with(p.as_str()) || super::repo::owned_by(f, p))
+            })
+            .cloned();
+        if first_app.is_none() {
+            warnings.push("no app-owned frame found".to_string());
+        }
+        let peek_leaf = peek(engine, id, &report, &row.name).await?;
+        let peek_first_app = match &first_app {
+            Some(f) if f != &row.name => peek(engine, id, &report, f).await?,
+            _ => None,
+        };
+        let list_first_app = match (&first_app, &o.source) {
+            (Some(f), Some(src)) => {
+                match pprof::list(engine, id, &report, &escaped(f), src).await {
+                    Ok(l) => Some(l),
+                    Err(ToolError::NoMatch(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
+        };
+        out.push(Storyline {
+            leaf_hotspot: row.name.clone(),
+            flat: row.flat,
+            flat_pct: row.flat_pct.clone(),
+            cum: row.cum,
+            cum_pct: row.cum_pct.clone(),
+            call_chain: window(&chain, &row.name),
+            chain_value,
+            first_app_frame: first_app,
+            top_row: Some(row.clone()),
+            peek_leaf,
+            peek_first_app,
+            list_first_app,
+            warnings,
+        });
+    }
+    Ok(Storylines {
+        sample_type: st.r#type,
+        storylines: out,
+        warnings: top.warnings.clone(),
+        top: Some(top),
+    })
+}
+
+async fn peek(
+    engine: &Engine,
+    id: u32,
+    o: &ReportOptions,
+    name: &str,
+) -> Result<Option<PeekReport>, ToolError> {
+    match pprof::peek(engine, id, o, &escaped(name)).await {
+        Ok(p) => Ok(Some(p)),
+        Err(ToolError::NoMatch(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::stacks::Frame;
+    use super::*;
+
+    fn stack(root_first: &[&str], v: i64) -> Stack {
+        Stack {
+            frames: root_first
+                .iter()
+                .rev()
+                .map(|n| Frame {
+                    name: n.to_string(),
+                    file: String::new(),
+                    line: 0,
+                })
+                .collect(),
+            state: None,
+            a: v,
+            a_min1: v,
+            b: v,
+            samples: 1,
+        }
+    }
+
+    #[test]
+    fn follows_the_heaviest_branch_summed_over_samples() {
+        // Through h: via a (3+3 = 6) beats via b (5), though b's single sample is the
+        // heaviest; below h, c (4) beats d (2).
+        let s = vec![
+            stack(&["main", "a", "h", "c"], 3),
+            stack(&["main", "a", "h", "d"], 2),
+            stack(&["main", "a", "h", "c"], 1),
+            stack(&["main", "b", "h"], 5),
+            stack(&["main", "x"], 100),
+        ];
+        let (chain, w) = heaviest_path(&s, "h");
+        assert_eq!(chain, ["main", "a", "h", "c"]);
+        assert_eq!(w, 4);
+        assert_eq!(heaviest_path(&s, "nope").0, Vec::<String>::new());
+    }
+}
