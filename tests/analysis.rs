@@ -595,6 +595,16 @@ fn storylines_follow_real_paths_to_the_heaviest_functions() {
     );
     // Evidence: pprof's peek of the hotspot and the list of the app frame from repo_root.
     let ev = &lines[0]["evidence"];
+    // The peek evidence is exactly pprof.peek's report for the anchored name.
+    for s in lines {
+        let name = s["leaf_hotspot"].as_str().unwrap();
+        let peek = call(
+            "pprof.peek",
+            json!({"profile": fixture("worker.cpu.pb.gz"), "regex": format!("^{}$", regex::escape(name))}),
+        )
+        .unwrap();
+        assert_eq!(s["evidence"]["peek_leaf"]["raw"], peek["raw"], "{name}");
+    }
     assert!(ev["peek_leaf"]["raw"]
         .as_str()
         .unwrap()
@@ -1013,4 +1023,58 @@ fn discover_and_generate_report_on_a_bundle() {
     )
     .unwrap_err();
     assert!(e.text().contains("unknown input kind"));
+}
+
+#[test]
+fn every_analysis_runs_from_profctl_with_json() {
+    let f = |n: &str| fixture(n);
+    let repo = worker_repo().display().to_string();
+    let bundle = format!(
+        r#"["{}", "{}"]"#,
+        f("worker.cpu.pb.gz"),
+        f("churn.heap.pb.gz")
+    );
+    let inputs = r#"[{"kind": "top", "data": {"rows": []}}]"#;
+    #[rustfmt::skip]
+    let cases: Vec<Vec<String>> = [
+        vec!["pprof", "storylines", "--profile", &f("worker.cpu.pb.gz"), "--n", "2"],
+        vec!["pprof", "trace_source", "--profile", &f("worker.cpu.pb.gz"), "--function", "computeTotals", "--repo_root", &repo],
+        vec!["pprof", "alloc_paths", "--profile", &f("churn.heap.pb.gz"), "--group_by_source"],
+        vec!["pprof", "memory_sanity", "--heap_profile", &f("churn.heap.pb.gz")],
+        vec!["pprof", "overhead_report", "--profile", &f("worker.cpu.pb.gz"), "--sample_index", "samples"],
+        vec!["pprof", "explain_overhead", "--category", "JSON Serialization"],
+        vec!["pprof", "detect_repo", "--profile", &f("worker.cpu.pb.gz"), "--search_roots", &repo],
+        vec!["pprof", "vendor_analyze", "--profile", &f("worker.cpu.pb.gz"), "--repo_root", &repo],
+        vec!["repo", "services", "discover", "--repo_root", &repo],
+        vec!["pprof", "goroutine_analysis", "--profile", &f("worker.goroutine.pb.gz")],
+        vec!["pprof", "goroutine_categorize", "--profile", &f("worker.goroutine.pb.gz"), "--presets", "grpc", "--presets", "sync"],
+        vec!["pprof", "temporal_analysis", "--profile", &f("worker.goroutine.pb.gz")],
+        vec!["pprof", "contention_analysis", "--profile", &f("block.pb.gz")],
+        vec!["pprof", "cross_correlate", "--bundle", &bundle],
+        vec!["pprof", "hotspot_summary", "--bundle", &bundle, "--nodecount", "3"],
+        vec!["pprof", "regression_check", "--profile", &f("worker.cpu.pb.gz"), "--checks", r#"[{"function":"^nothing$","metric":"cum_pct","max":1}]"#],
+        vec!["pprof", "generate_report", "--inputs", inputs],
+        vec!["pprof", "suggest_fix", "--profile", &f("worker.cpu.pb.gz")],
+        vec!["pprof", "discover", "--bundle", &bundle],
+    ]
+    .iter()
+    .map(|c| c.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(cases.len(), 19);
+    for args in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_profctl"))
+            .args(&args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert!(
+            v["command"].as_str().unwrap().starts_with("profctl "),
+            "{args:?}"
+        );
+        assert!(v["result"].is_object(), "{args:?}");
+    }
 }

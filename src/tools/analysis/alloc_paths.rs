@@ -108,16 +108,19 @@ pub async fn analyse(engine: &Engine, id: u32, o: &AllocOptions) -> Result<Alloc
             continue;
         };
         let key = if o.group_by_source {
-            app.location().unwrap_or_else(|| app.name.clone())
+            app.location().unwrap_or_else(|| app.name.to_string())
         } else {
-            site.name.clone()
+            site.name.to_string()
         };
         let e = paths.entry(key).or_insert_with(|| {
             (
                 0,
-                site.name.clone(),
-                kept.iter().take(CHAIN).map(|f| f.name.clone()).collect(),
-                Some(app.name.clone()),
+                site.name.to_string(),
+                kept.iter()
+                    .take(CHAIN)
+                    .map(|f| f.name.to_string())
+                    .collect(),
+                Some(app.name.to_string()),
                 app.location(),
             )
         });

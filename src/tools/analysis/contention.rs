@@ -60,13 +60,18 @@ pub struct ContentionAnalysis {
 
 /// Where a sample waits: the lock frame (or the leaf), and the first caller outside the
 /// runtime and sync packages, whose file:line locates the wait.
-fn site_of(s: &Stack) -> (String, Option<String>, Option<String>) {
+fn site_of(
+    s: &Stack,
+    is_lock: &mut std::collections::HashMap<std::sync::Arc<str>, bool>,
+) -> (String, Option<String>, Option<String>) {
     let lock = s
         .frames
         .iter()
         .position(|f| {
-            let l = f.name.to_lowercase();
-            LOCK_FRAMES.iter().any(|p| l.contains(p))
+            *is_lock.entry(f.name.clone()).or_insert_with(|| {
+                let l = f.name.to_lowercase();
+                LOCK_FRAMES.iter().any(|p| l.contains(p))
+            })
         })
         .unwrap_or(0);
     let Some(site) = s.frames.get(lock) else {
@@ -78,7 +83,11 @@ fn site_of(s: &Stack) -> (String, Option<String>, Option<String>) {
     let location = waiter
         .and_then(|w| w.location())
         .or_else(|| site.location());
-    (site.name.clone(), location, waiter.map(|w| w.name.clone()))
+    (
+        site.name.to_string(),
+        location,
+        waiter.map(|w| w.name.to_string()),
+    )
 }
 
 pub async fn analyse(engine: &Engine, id: u32) -> Result<ContentionAnalysis, ToolError> {
@@ -121,6 +130,7 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<ContentionAnalysis, Too
     type Acc = (String, Option<String>, i64, i64, BTreeMap<String, i64>);
     let mut sites: BTreeMap<String, Acc> = BTreeMap::new();
     let (mut total_delay, mut total_contentions) = (0i64, 0i64);
+    let mut is_lock = std::collections::HashMap::new();
     for s in &all {
         let d = if delay.is_some() { s.a } else { 0 };
         let c = if contentions.is_some() {
@@ -133,7 +143,7 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<ContentionAnalysis, Too
         }
         total_delay += d;
         total_contentions += c;
-        let (site, location, waiter) = site_of(s);
+        let (site, location, waiter) = site_of(s, &mut is_lock);
         let key = match &location {
             Some(l) => format!("{site}@{l}"),
             None => site.clone(),

@@ -39,13 +39,48 @@ const WAIT_RULES: [(&[&str], &str); 13] = [
 
 /// The wait reason of a stack (leaf first), "unknown" when no rule matches.
 pub fn wait_reason(names: &[String]) -> &'static str {
-    let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
-    for (needles, reason) in WAIT_RULES {
-        if lower.iter().any(|f| needles.iter().any(|n| f.contains(n))) {
-            return reason;
+    let mut c = WaitClassifier::default();
+    let mask = names.iter().fold(0u16, |m, n| m | c.rules_of(n));
+    reason_of(mask)
+}
+
+/// The rules each distinct function name matches, as a bit mask, computed once per name.
+#[derive(Default)]
+pub struct WaitClassifier {
+    seen: std::collections::HashMap<String, u16>,
+}
+
+impl WaitClassifier {
+    pub fn rules_of(&mut self, name: &str) -> u16 {
+        if let Some(m) = self.seen.get(name) {
+            return *m;
         }
+        let lower = name.to_lowercase();
+        let mut mask = 0u16;
+        for (i, (needles, _)) in WAIT_RULES.iter().enumerate() {
+            if needles.iter().any(|n| lower.contains(n)) {
+                mask |= 1 << i;
+            }
+        }
+        self.seen.insert(name.to_string(), mask);
+        mask
     }
-    "unknown"
+
+    pub fn reason(&mut self, s: &Stack) -> &'static str {
+        let mask = s
+            .frames
+            .iter()
+            .fold(0u16, |m, f| m | self.rules_of(&f.name));
+        reason_of(mask)
+    }
+}
+
+/// The first rule (in priority order) set in `mask`.
+fn reason_of(mask: u16) -> &'static str {
+    match mask.trailing_zeros() as usize {
+        i if i < WAIT_RULES.len() => WAIT_RULES[i].1,
+        _ => "unknown",
+    }
 }
 
 fn state_of(stack: &Stack, reason: &str) -> String {
@@ -134,9 +169,9 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<GoroutineAnalysis, Tool
     let mut reasons: BTreeMap<&'static str, (i64, Vec<String>)> = BTreeMap::new();
     // signature -> (count, state, reason); stacks come heaviest first.
     let mut leaks: BTreeMap<String, (i64, String, &'static str)> = BTreeMap::new();
+    let mut classify = WaitClassifier::default();
     for s in &all {
-        let names = s.names(usize::MAX);
-        let reason = wait_reason(&names);
+        let reason = classify.reason(s);
         let state = state_of(s, reason);
         *by_state.entry(state.clone()).or_insert(0) += s.a;
         let e = reasons.entry(reason).or_insert((0, s.names(SAMPLE_FRAMES)));
@@ -347,10 +382,12 @@ pub async fn categorize(
             None => order.push((name.clone(), re.clone())),
         }
     }
-    let compiled = order
-        .iter()
-        .map(|(name, re)| user_regex(&format!("categories.{name}"), re))
-        .collect::<Result<Vec<_>, _>>()?;
+    for (name, re) in &order {
+        user_regex(&format!("categories.{name}"), re)?;
+    }
+    // One pass over each stack's text for every category at once.
+    let set = regex::RegexSet::new(order.iter().map(|(_, re)| re.as_str()))
+        .map_err(|e| ToolError::InvalidArgument(format!("categories: {e}")))?;
     let all = goroutine_stacks(engine, id, &mut warnings).await?;
     let total: i64 = all.iter().map(|s| s.a).sum();
     let mut counts = vec![(0i64, Vec::new()); order.len()];
@@ -358,7 +395,7 @@ pub async fn categorize(
     let mut unmatched: BTreeMap<String, i64> = BTreeMap::new();
     for s in &all {
         let text = s.signature(usize::MAX);
-        match compiled.iter().position(|re| re.is_match(&text)) {
+        match set.matches(&text).iter().next() {
             Some(i) => {
                 if counts[i].0 == 0 {
                     counts[i].1 = s.names(SAMPLE_FRAMES);

@@ -1,9 +1,11 @@
 //! The distinct stacks of a profile with their values (`sql/analysis/sample_stacks.sql`),
 //! the input of the analyses that walk whole stacks.
 
+use std::sync::Arc;
+
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
 
 use crate::engine::{Engine, Param, QueryResult};
 use crate::tools::{SampleType, ToolError};
@@ -13,9 +15,10 @@ analysis_sql!(SAMPLE_STACKS_SQL, "sample_stacks");
 /// One frame of a stack.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Frame {
-    pub name: String,
+    /// Shared with every other frame of the same function (stacks repeat names a lot).
+    pub name: Arc<str>,
     /// Source file, empty when unknown.
-    pub file: String,
+    pub file: Arc<str>,
     pub line: i64,
 }
 
@@ -45,7 +48,11 @@ pub struct Stack {
 impl Stack {
     /// The first `n` frame names, leaf first.
     pub fn names(&self, n: usize) -> Vec<String> {
-        self.frames.iter().take(n).map(|f| f.name.clone()).collect()
+        self.frames
+            .iter()
+            .take(n)
+            .map(|f| f.name.to_string())
+            .collect()
     }
 
     /// Frame names leaf first joined with " | " (what category regexes match).
@@ -75,6 +82,14 @@ fn ints(a: &ArrayRef) -> Result<Vec<i64>, ToolError> {
         .collect())
 }
 
+fn location_ids(a: &ArrayRef) -> Result<Vec<u64>, ToolError> {
+    let a = cast(a, &DataType::UInt64).map_err(|e| bad(e.to_string()))?;
+    let a = a
+        .as_primitive_opt::<UInt64Type>()
+        .ok_or_else(|| bad("location ids are not integers"))?;
+    Ok(a.iter().flatten().collect())
+}
+
 fn texts(a: &ArrayRef) -> Result<Vec<Option<String>>, ToolError> {
     let a = cast(a, &DataType::Utf8).map_err(|e| bad(e.to_string()))?;
     let a = a.as_string_opt::<i32>().ok_or_else(|| bad("not text"))?;
@@ -90,42 +105,69 @@ fn list_item(a: &ArrayRef, r: usize) -> Result<Option<ArrayRef>, ToolError> {
 }
 
 /// The distinct stacks of profile `id`, summing sample types `a` and `b`, heaviest (by
-/// `a`) first, ties by frame names: the order is the same on every run.
+/// `a`) first, ties by frames: the order is the same on every run. The query groups the
+/// samples by location ids; each location is expanded into its frames (inlined calls
+/// included) from the symbols the `frames` table is generated from.
 pub async fn load(
     engine: &Engine,
     id: u32,
     a: &SampleType,
     b: &SampleType,
 ) -> Result<Vec<Stack>, ToolError> {
+    let lp = engine.profile(id)?;
     let sql = SAMPLE_STACKS_SQL.render(&[
         ("id", Param::Int(id.into())),
         ("a", Param::Ident(a.column.clone())),
         ("b", Param::Ident(b.column.clone())),
     ])?;
     let r = engine.sql(&sql).await?;
+    let sym = &lp.symbols;
+    // Each location's frames built once, their strings shared.
+    let mut names: Vec<Option<Arc<str>>> = vec![None; sym.names.len()];
+    let mut files: Vec<Option<Arc<str>>> = vec![None; sym.files.len()];
+    let empty: Arc<str> = Arc::from("");
+    let mut by_location: Vec<Option<Vec<Frame>>> =
+        vec![None; sym.loc_frame_offsets.len().saturating_sub(1)];
+    let mut frames_of = |location: u64, into: &mut Vec<Frame>| {
+        let Some(index) = lp.profile.location_index.get(location) else {
+            return;
+        };
+        let Some(slot) = by_location.get_mut(index as usize) else {
+            return;
+        };
+        let built = slot.get_or_insert_with(|| {
+            sym.location_frames(index)
+                .iter()
+                .map(|f| Frame {
+                    name: names[f.name as usize]
+                        .get_or_insert_with(|| Arc::from(sym.names.value(f.name as usize)))
+                        .clone(),
+                    file: match f.file {
+                        Some(i) => files[i as usize]
+                            .get_or_insert_with(|| Arc::from(sym.files.value(i as usize)))
+                            .clone(),
+                        None => empty.clone(),
+                    },
+                    line: f.line,
+                })
+                .collect()
+        });
+        into.extend(built.iter().cloned());
+    };
     let mut out = Vec::new();
     for bi in 0..r.batches.len() {
         let batch = &r.batches[bi];
-        let (names, files, lines) = (batch.column(0), batch.column(1), batch.column(2));
-        let state = texts(&column(&r, bi, 3, &DataType::Utf8)?)?;
-        let va = ints(batch.column(4))?;
-        let va1 = ints(batch.column(5))?;
-        let vb = ints(batch.column(6))?;
-        let n = ints(batch.column(7))?;
+        let locations = batch.column(0);
+        let state = texts(&column(&r, bi, 1, &DataType::Utf8)?)?;
+        let va = ints(batch.column(2))?;
+        let va1 = ints(batch.column(3))?;
+        let vb = ints(batch.column(4))?;
+        let n = ints(batch.column(5))?;
         for row in 0..batch.num_rows() {
             let mut frames = Vec::new();
-            if let (Some(ns), Some(fs), Some(ls)) = (
-                list_item(names, row)?,
-                list_item(files, row)?,
-                list_item(lines, row)?,
-            ) {
-                let (ns, fs, ls) = (texts(&ns)?, texts(&fs)?, ints(&ls)?);
-                for (i, name) in ns.into_iter().enumerate() {
-                    frames.push(Frame {
-                        name: name.unwrap_or_default(),
-                        file: fs.get(i).cloned().flatten().unwrap_or_default(),
-                        line: ls.get(i).copied().unwrap_or(0),
-                    });
+            if let Some(ids) = list_item(locations, row)? {
+                for location in location_ids(&ids)? {
+                    frames_of(location, &mut frames);
                 }
             }
             out.push(Stack {

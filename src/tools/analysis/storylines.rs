@@ -52,73 +52,118 @@ pub struct Storylines {
     pub warnings: Vec<String>,
 }
 
+/// Stacks with frame names as small integers, root first, for walking many paths.
+pub struct Paths<'a> {
+    names: Vec<&'a str>,
+    ids: std::collections::HashMap<&'a str, u32>,
+    stacks: Vec<(Vec<u32>, i64)>,
+}
+
+impl<'a> Paths<'a> {
+    pub fn new(stacks: &'a [Stack]) -> Self {
+        let mut names = Vec::new();
+        let mut ids = std::collections::HashMap::new();
+        let stacks = stacks
+            .iter()
+            .map(|s| {
+                let root_first = s
+                    .frames
+                    .iter()
+                    .rev()
+                    .map(|f| {
+                        *ids.entry(&*f.name).or_insert_with(|| {
+                            names.push(&*f.name);
+                            names.len() as u32 - 1
+                        })
+                    })
+                    .collect();
+                (root_first, s.a.abs())
+            })
+            .collect();
+        Self { names, ids, stacks }
+    }
+
+    /// The heaviest of `groups` (ties: the smaller name), if any.
+    fn heaviest(&self, groups: &std::collections::HashMap<u32, i64>) -> Option<(u32, i64)> {
+        groups
+            .iter()
+            .max_by(|a, b| {
+                a.1.cmp(b.1)
+                    .then_with(|| self.names[*b.0 as usize].cmp(self.names[*a.0 as usize]))
+            })
+            .map(|(k, v)| (*k, *v))
+    }
+
+    /// The heaviest path through `name`, root to leaf, and its weight at the leaf end.
+    pub fn through(&self, name: &str) -> (Vec<String>, i64) {
+        let Some(&target) = self.ids.get(name) else {
+            return (Vec::new(), 0);
+        };
+        // Each stack through `name`, with the position of its root-most occurrence.
+        let mut alive: Vec<(&[u32], usize, i64)> = self
+            .stacks
+            .iter()
+            .filter_map(|(s, v)| {
+                s.iter()
+                    .position(|f| *f == target)
+                    .map(|at| (s.as_slice(), at, *v))
+            })
+            .collect();
+        if alive.is_empty() {
+            return (Vec::new(), 0);
+        }
+        // Upward: from the root, the heaviest next frame among stacks sharing the prefix.
+        let mut path: Vec<u32> = Vec::new();
+        loop {
+            let depth = path.len();
+            let mut groups = std::collections::HashMap::new();
+            for s in alive.iter().filter(|s| s.1 >= depth) {
+                *groups.entry(s.0[depth]).or_insert(0) += s.2;
+            }
+            let Some((next, _)) = self.heaviest(&groups) else {
+                break;
+            };
+            path.push(next);
+            alive.retain(|s| s.1 >= depth && s.0[depth] == next);
+            if next == target && alive.iter().any(|s| s.1 == depth) {
+                alive.retain(|s| s.1 == depth);
+                break;
+            }
+        }
+        // Downward: from the hotspot, the heaviest callee while it outweighs stopping here.
+        let mut weight: i64 = alive.iter().map(|s| s.2).sum();
+        loop {
+            let depth = path.len();
+            let mut groups = std::collections::HashMap::new();
+            let mut here = 0i64;
+            for s in &alive {
+                match s.0.get(depth) {
+                    Some(f) => *groups.entry(*f).or_insert(0) += s.2,
+                    None => here += s.2,
+                }
+            }
+            let Some((next, w)) = self.heaviest(&groups) else {
+                break;
+            };
+            if w < here {
+                break;
+            }
+            path.push(next);
+            weight = w;
+            alive.retain(|s| s.0.get(depth) == Some(&next));
+        }
+        (
+            path.iter()
+                .map(|i| self.names[*i as usize].to_string())
+                .collect(),
+            weight,
+        )
+    }
+}
+
 /// The heaviest path through `name` in `stacks` (each leaf first), root to leaf.
 pub fn heaviest_path(stacks: &[Stack], name: &str) -> (Vec<String>, i64) {
-    // Each stack root first, cut at the root-most occurrence of `name`, with its value.
-    let through: Vec<(Vec<&str>, usize, i64)> = stacks
-        .iter()
-        .filter_map(|s| {
-            let root_first: Vec<&str> = s.frames.iter().rev().map(|f| f.name.as_str()).collect();
-            let at = root_first.iter().position(|f| *f == name)?;
-            Some((root_first, at, s.a))
-        })
-        .collect();
-    if through.is_empty() {
-        return (Vec::new(), 0);
-    }
-    // Upward: from the root, the heaviest next frame among stacks sharing the prefix.
-    let mut prefix: Vec<&str> = Vec::new();
-    let mut alive: Vec<&(Vec<&str>, usize, i64)> = through.iter().collect();
-    loop {
-        let depth = prefix.len();
-        // Stacks whose hotspot is at this depth end the upward walk.
-        let mut groups: std::collections::BTreeMap<&str, i64> = Default::default();
-        for s in &alive {
-            if s.1 >= depth {
-                *groups.entry(s.0[depth]).or_insert(0) += s.2.abs();
-            }
-        }
-        let Some((next, _)) = groups
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        else {
-            break;
-        };
-        let next = *next;
-        prefix.push(next);
-        alive.retain(|s| s.1 >= depth && s.0[depth] == next);
-        if alive.iter().any(|s| s.1 == depth) && next == name {
-            alive.retain(|s| s.1 == depth);
-            break;
-        }
-    }
-    // Downward: from the hotspot, the heaviest callee while it outweighs stopping here.
-    let mut weight: i64 = alive.iter().map(|s| s.2.abs()).sum();
-    loop {
-        let depth = prefix.len();
-        let mut groups: std::collections::BTreeMap<&str, i64> = Default::default();
-        let mut here = 0i64;
-        for s in &alive {
-            match s.0.get(depth) {
-                Some(f) => *groups.entry(f).or_insert(0) += s.2.abs(),
-                None => here += s.2.abs(),
-            }
-        }
-        let Some((next, w)) = groups
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(k, v)| (*k, *v))
-        else {
-            break;
-        };
-        if w < here {
-            break;
-        }
-        prefix.push(next);
-        weight = w;
-        alive.retain(|s| s.0.get(depth) == Some(&next));
-    }
-    (prefix.into_iter().map(str::to_string).collect(), weight)
+    Paths::new(stacks).through(name)
 }
 
 fn window(chain: &[String], name: &str) -> Vec<String> {
@@ -169,13 +214,12 @@ pub async fn storylines(
             focus.as_ref().is_none_or(any) && !ignore.as_ref().is_some_and(any)
         })
         .collect();
-    let mut out = Vec::new();
+    // Paths first; then one peek for every function the evidence names (a single graph),
+    // split into the report `pprof -peek ^name$` gives for each.
+    let paths = Paths::new(&all);
+    let mut found = Vec::new();
     for row in top.rows.iter().take(o.n) {
-        let mut warnings = Vec::new();
-        let (chain, chain_value) = heaviest_path(&all, &row.name);
-        if chain.is_empty() {
-            warnings.push("no call chain inferred; leaf not found in samples".to_string());
-        }
+        let (chain, chain_value) = paths.through(&row.name);
         let first_app = chain
             .iter()
             .rev()
@@ -185,12 +229,23 @@ pub async fn storylines(
                     .any(|p| f.starts_with(p.as_str()) || super::repo::owned_by(f, p))
             })
             .cloned();
+        found.push((row, chain, chain_value, first_app));
+    }
+    let mut names: Vec<&str> = found.iter().map(|f| f.0.name.as_str()).collect();
+    names.extend(found.iter().filter_map(|f| f.3.as_deref()));
+    let peeks = peek_each(engine, id, &report, &names).await?;
+    let mut out = Vec::new();
+    for (row, chain, chain_value, first_app) in found {
+        let mut warnings = Vec::new();
+        if chain.is_empty() {
+            warnings.push("no call chain inferred; leaf not found in samples".to_string());
+        }
         if first_app.is_none() {
             warnings.push("no app-owned frame found".to_string());
         }
-        let peek_leaf = peek(engine, id, &report, &row.name).await?;
+        let peek_leaf = peeks.get(row.name.as_str()).cloned();
         let peek_first_app = match &first_app {
-            Some(f) if f != &row.name => peek(engine, id, &report, f).await?,
+            Some(f) if f != &row.name => peeks.get(f.as_str()).cloned(),
             _ => None,
         };
         let list_first_app = match (&first_app, &o.source) {
@@ -204,7 +259,7 @@ pub async fn storylines(
             _ => None,
         };
         out.push(Storyline {
-            leaf_hotspot: row.name.clone(),
+            leaf_hotspot: row.name.to_string(),
             flat: row.flat,
             flat_pct: row.flat_pct.clone(),
             cum: row.cum,
@@ -227,17 +282,34 @@ pub async fn storylines(
     })
 }
 
-async fn peek(
+/// `pprof -peek ^name$` for each name, from one peek over all of them: the graph and its
+/// header do not depend on the regex, and each entry's running sum is its own flat.
+async fn peek_each(
     engine: &Engine,
     id: u32,
     o: &ReportOptions,
-    name: &str,
-) -> Result<Option<PeekReport>, ToolError> {
-    match pprof::peek(engine, id, o, &escaped(name)).await {
-        Ok(p) => Ok(Some(p)),
-        Err(ToolError::NoMatch(_)) => Ok(None),
-        Err(e) => Err(e),
+    names: &[&str],
+) -> Result<std::collections::BTreeMap<String, PeekReport>, ToolError> {
+    let mut out = std::collections::BTreeMap::new();
+    if names.is_empty() {
+        return Ok(out);
     }
+    let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    let all = match pprof::peek(engine, id, o, &format!("^(?:{})$", alternatives.join("|"))).await {
+        Ok(p) => p,
+        Err(ToolError::NoMatch(_)) => return Ok(out),
+        Err(e) => return Err(e),
+    };
+    for entry in &all.entries {
+        let mut one = entry.clone();
+        one.row.sum_pct = one.row.flat_pct.clone();
+        let report = PeekReport {
+            entries: vec![one],
+            ..all.clone()
+        };
+        out.insert(entry.row.name.to_string(), report);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -251,8 +323,8 @@ mod tests {
                 .iter()
                 .rev()
                 .map(|n| Frame {
-                    name: n.to_string(),
-                    file: String::new(),
+                    name: (*n).into(),
+                    file: "".into(),
                     line: 0,
                 })
                 .collect(),

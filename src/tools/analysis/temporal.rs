@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use regex::RegexSet;
 use serde::Serialize;
 
 use super::goroutines::goroutine_stacks;
@@ -128,14 +128,9 @@ fn breakdown(map: BTreeMap<(String, String), (i64, Vec<String>)>) -> Vec<Breakdo
 pub async fn analyse(engine: &Engine, id: u32) -> Result<TemporalAnalysis, ToolError> {
     let mut warnings = Vec::new();
     let all = goroutine_stacks(engine, id, &mut warnings).await?;
-    let counters: Vec<(&str, Regex)> = COUNTERS
-        .iter()
-        .map(|(n, re)| {
-            Regex::new(re)
-                .map(|r| (*n, r))
-                .map_err(|e| ToolError::InvalidArgument(format!("{n}: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
+    // Every counter in one pass over each stack's text.
+    let set = RegexSet::new(COUNTERS.iter().map(|(_, re)| *re))
+        .map_err(|e| ToolError::InvalidArgument(format!("temporal counters: {e}")))?;
     let mut counts: BTreeMap<String, i64> =
         COUNTERS.iter().map(|(n, _)| (n.to_string(), 0)).collect();
     let mut workflows = BTreeMap::new();
@@ -143,13 +138,15 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<TemporalAnalysis, ToolE
     let total: i64 = all.iter().map(|s| s.a).sum();
     for s in &all {
         let text = s.signature(usize::MAX);
-        let names = s.names(usize::MAX);
-        for (name, re) in &counters {
-            if re.is_match(&text) {
-                *counts.entry(name.to_string()).or_insert(0) += s.a;
-            }
+        let hits = set.matches(&text);
+        if !hits.matched_any() {
+            continue;
         }
-        if counters[7].1.is_match(&text) {
+        for i in hits.iter() {
+            *counts.entry(COUNTERS[i].0.to_string()).or_insert(0) += s.a;
+        }
+        let names = s.names(usize::MAX);
+        if hits.matched(7) {
             let name = user_function(&names, &["Workflow", "workflow"])
                 .unwrap_or_else(|| "unknown".into());
             let e = workflows
@@ -157,7 +154,7 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<TemporalAnalysis, ToolE
                 .or_insert((0, s.names(6)));
             e.0 += s.a;
         }
-        if counters[5].1.is_match(&text) {
+        if hits.matched(5) {
             let name = user_function(&names, &["Activity", "activity"])
                 .unwrap_or_else(|| "unknown".into());
             let e = activities

@@ -151,14 +151,14 @@ pub async fn trace(
     let frames = window
         .iter()
         .map(|(i, f)| {
-            let (flat, cum) = shares.get(f.name.as_str()).copied().unwrap_or((0, 0));
+            let (flat, cum) = shares.get(&*f.name).copied().unwrap_or((0, 0));
             let found = find_source(&o.repo_root, &f.file);
             if found.is_none() && !f.file.is_empty() {
                 missing += 1;
             }
             TraceFrame {
-                function: f.name.clone(),
-                file: f.file.clone(),
+                function: f.name.to_string(),
+                file: f.file.to_string(),
                 line: f.line,
                 flat_pct: round2(pct(flat, top.total)),
                 cum_pct: round2(pct(cum, top.total)),

@@ -279,13 +279,10 @@ pub async fn peek(
             edges(engine, &pre, &ids).await?
         }
     };
-    let name_of = |id: u32| {
-        g.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map(|n| n.name.clone())
-            .unwrap_or_default()
-    };
+    // Edges name their ends by id: one lookup table, not a search per edge.
+    let names: std::collections::HashMap<u32, &str> =
+        g.nodes.iter().map(|n| (n.id, n.name.as_str())).collect();
+    let name_of = |id: u32| names.get(&id).map(|n| n.to_string()).unwrap_or_default();
     let mut sum = 0i64;
     let mut entries = Vec::new();
     for n in matched {
