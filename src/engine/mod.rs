@@ -47,7 +47,9 @@ impl QueryResult {
 }
 
 /// Profiles plus the SQL session over them. Profile ids are assigned 0, 1, 2, ... in load
-/// order.
+/// order. A clone shares the session and the profiles (for running queries on other
+/// threads at once).
+#[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
     profiles: Vec<Arc<LoadedProfile>>,

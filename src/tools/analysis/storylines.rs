@@ -196,6 +196,16 @@ pub async fn storylines(
     let mut top_opts = report.clone();
     top_opts.nodecount = o.n;
     let top = pprof::top(engine, id, &top_opts).await?;
+    // The evidence peeks of the hotspots run on another thread while the stacks are
+    // loaded and walked (a hot function's peek can be the slowest part).
+    let hot: Vec<String> = top.rows.iter().take(o.n).map(|r| r.name.clone()).collect();
+    let hot_peeks = {
+        let (engine, report, hot) = (engine.clone(), report.clone(), hot.clone());
+        tokio::spawn(async move {
+            let names: Vec<&str> = hot.iter().map(String::as_str).collect();
+            peek_each(&engine, id, &report, &names).await
+        })
+    };
     let focus = report
         .focus
         .as_deref()
@@ -214,8 +224,6 @@ pub async fn storylines(
             focus.as_ref().is_none_or(any) && !ignore.as_ref().is_some_and(any)
         })
         .collect();
-    // Paths first; then one peek for every function the evidence names (a single graph),
-    // split into the report `pprof -peek ^name$` gives for each.
     let paths = Paths::new(&all);
     let mut found = Vec::new();
     for row in top.rows.iter().take(o.n) {
@@ -231,9 +239,19 @@ pub async fn storylines(
             .cloned();
         found.push((row, chain, chain_value, first_app));
     }
-    let mut names: Vec<&str> = found.iter().map(|f| f.0.name.as_str()).collect();
-    names.extend(found.iter().filter_map(|f| f.3.as_deref()));
-    let peeks = peek_each(engine, id, &report, &names).await?;
+    let mut peeks = hot_peeks.await.map_err(|e| ToolError::Internal {
+        query: "storylines evidence",
+        detail: e.to_string(),
+    })??;
+    // Application frames that are not hotspots themselves: one more peek.
+    let mut more: Vec<&str> = found
+        .iter()
+        .filter_map(|f| f.3.as_deref())
+        .filter(|n| !hot.iter().any(|h| h == n))
+        .collect();
+    more.sort_unstable();
+    more.dedup();
+    peeks.extend(peek_each(engine, id, &report, &more).await?);
     let mut out = Vec::new();
     for (row, chain, chain_value, first_app) in found {
         let mut warnings = Vec::new();
