@@ -62,6 +62,25 @@ fn single(
     Ok((engine, lp))
 }
 
+/// A profile argument in an engine of its own, with the sample type `sample_index` names
+/// (pprof's default when None).
+fn single_typed(
+    ctx: &Context,
+    given: &str,
+    sample_index: &Option<SampleIndex>,
+) -> Result<
+    (
+        crate::engine::Engine,
+        Arc<LoadedProfile>,
+        crate::tools::SampleType,
+    ),
+    CallError,
+> {
+    let (engine, lp) = single(ctx, "profile", given)?;
+    let st = resolve_sample_type(&lp, sample_index.as_ref().map(SampleIndex::text).as_deref())?;
+    Ok((engine, lp, st))
+}
+
 /// A repository root argument (checked by the path rule), default the working folder
 /// (or the base folder when confined).
 fn repo_root(ctx: &Context, given: Option<&str>) -> Result<PathBuf, CallError> {
@@ -246,11 +265,7 @@ struct TraceSourceArgs {
 async fn trace_source_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let command = command_line("pprof.trace_source", &raw);
     let a: TraceSourceArgs = args::parse(raw)?;
-    let (engine, lp) = single(&ctx, "profile", &a.profile)?;
-    let st = resolve_sample_type(
-        &lp,
-        a.sample_index.as_ref().map(SampleIndex::text).as_deref(),
-    )?;
+    let (engine, lp, st) = single_typed(&ctx, &a.profile, &a.sample_index)?;
     let o = trace_source::TraceOptions {
         max_depth: a.max_depth.unwrap_or(10).max(1) as usize,
         show_vendor: a.show_vendor.unwrap_or(true),
@@ -409,11 +424,7 @@ struct OverheadArgs {
 async fn overhead_report_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let command = command_line("pprof.overhead_report", &raw);
     let a: OverheadArgs = args::parse(raw)?;
-    let (engine, lp) = single(&ctx, "profile", &a.profile)?;
-    let st = resolve_sample_type(
-        &lp,
-        a.sample_index.as_ref().map(SampleIndex::text).as_deref(),
-    )?;
+    let (engine, lp, st) = single_typed(&ctx, &a.profile, &a.sample_index)?;
     let r = overhead::report(&engine, lp.id, &st, profile_kind(&lp)).await?;
     let summary = format!(
         "pprof.overhead_report: {} categories detected, {}% of {} {} under framework or runtime code",
@@ -451,11 +462,7 @@ async fn explain_overhead_tool(
         a.detail_level.unwrap_or_default(),
     )?;
     if let Some(p) = &a.profile {
-        let (engine, lp) = single(&ctx, "profile", p)?;
-        let st = resolve_sample_type(
-            &lp,
-            a.sample_index.as_ref().map(SampleIndex::text).as_deref(),
-        )?;
+        let (engine, lp, st) = single_typed(&ctx, p, &a.sample_index)?;
         e.in_your_profile = Some(overhead::in_profile(&engine, lp.id, &st, &e).await?);
     }
     let summary = match &e.in_your_profile {
@@ -522,17 +529,13 @@ struct VendorArgs {
 async fn vendor_analyze_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let command = command_line("pprof.vendor_analyze", &raw);
     let a: VendorArgs = args::parse(raw)?;
-    let (engine, lp) = single(&ctx, "profile", &a.profile)?;
+    let (engine, lp, st) = single_typed(&ctx, &a.profile, &a.sample_index)?;
     let root = repo_root(&ctx, a.repo_root.as_deref())?;
     let gomod = repo::read_go_mod(&root).ok_or_else(|| {
         CallError::not_found(format!("no go.mod in {}", root.display()))
             .field("repo_root")
             .hint("give repo_root: the folder holding the service's go.mod")
     })?;
-    let st = resolve_sample_type(
-        &lp,
-        a.sample_index.as_ref().map(SampleIndex::text).as_deref(),
-    )?;
     let o = ReportOptions {
         sample_index: Some(st.index.to_string()),
         nodecount: 0,
@@ -1046,11 +1049,7 @@ struct SuggestArgs {
 async fn suggest_fix_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, CallError> {
     let command = command_line("pprof.suggest_fix", &raw);
     let a: SuggestArgs = args::parse(raw)?;
-    let (engine, lp) = single(&ctx, "profile", &a.profile)?;
-    let st = resolve_sample_type(
-        &lp,
-        a.sample_index.as_ref().map(SampleIndex::text).as_deref(),
-    )?;
+    let (engine, lp, st) = single_typed(&ctx, &a.profile, &a.sample_index)?;
     let r = suggest::suggest(
         &engine,
         lp.id,

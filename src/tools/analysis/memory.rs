@@ -466,8 +466,13 @@ fn scan(root: &Path, suspicions: &mut [Suspicion]) -> Vec<CodeFinding> {
         })
         .filter_map(|(c, re, ex)| regex::Regex::new(re).ok().map(|r| (*c, r, *ex)))
         .collect();
-    let mut files = Vec::new();
-    collect_go_files(root, 0, &mut files);
+    // Vendored code is scanned too (its findings are marked), dependencies' folders not.
+    let mut ignored = Vec::new();
+    let files: Vec<_> =
+        super::repo::files_under(root, &[".git", "node_modules", "target"], &mut ignored)
+            .into_iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "go"))
+            .collect();
     let mut out = Vec::new();
     for f in files {
         let Ok(text) = std::fs::read_to_string(&f) else {
@@ -513,24 +518,4 @@ fn scan(root: &Path, suspicions: &mut [Suspicion]) -> Vec<CodeFinding> {
         }
     }
     out
-}
-
-fn collect_go_files(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
-    if depth > 12 || out.len() > 20_000 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let Ok(t) = e.file_type() else { continue };
-        let name = e.file_name().to_string_lossy().to_string();
-        if t.is_dir() && !name.starts_with('.') && name != "node_modules" {
-            collect_go_files(&e.path(), depth + 1, out);
-        } else if t.is_file() && name.ends_with(".go") {
-            out.push(e.path());
-        }
-    }
 }

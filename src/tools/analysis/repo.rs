@@ -445,7 +445,8 @@ pub struct ServiceEntry {
     pub path: String,
 }
 
-const SKIP_DIRS: [&str; 6] = [
+/// Folders a service scan skips (dependencies, fixtures, build output).
+pub const SKIP_DIRS: [&str; 6] = [
     ".git",
     "vendor",
     "node_modules",
@@ -456,39 +457,42 @@ const SKIP_DIRS: [&str; 6] = [
 const MAX_FILES: usize = 50_000;
 const MAX_DEPTH: usize = 12;
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    files: &mut Vec<PathBuf>,
-    warnings: &mut Vec<String>,
-) {
-    if depth > MAX_DEPTH || files.len() >= MAX_FILES {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let Ok(t) = e.file_type() else { continue };
-        let name = e.file_name().to_string_lossy().to_string();
-        if t.is_dir() {
-            if !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
-                walk(root, &e.path(), depth + 1, files, warnings);
-            }
-        } else if t.is_file() {
-            if files.len() >= MAX_FILES {
-                warnings.push(format!(
-                    "stopped after {MAX_FILES} files under {}",
-                    root.display()
-                ));
-                return;
-            }
-            files.push(e.path());
+/// The files below `root` (sorted, links not followed, hidden folders and `skip` left
+/// out, at most 50,000 files 12 levels deep; a warning says when the cap cut the scan).
+pub fn files_under(root: &Path, skip: &[&str], warnings: &mut Vec<String>) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: usize, skip: &[&str], files: &mut Vec<PathBuf>) -> bool {
+        if depth > MAX_DEPTH {
+            return true;
         }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return true;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let Ok(t) = e.file_type() else { continue };
+            let name = e.file_name().to_string_lossy().to_string();
+            if t.is_dir() && !skip.contains(&name.as_str()) && !name.starts_with('.') {
+                if !walk(&e.path(), depth + 1, skip, files) {
+                    return false;
+                }
+            } else if t.is_file() {
+                if files.len() >= MAX_FILES {
+                    return false;
+                }
+                files.push(e.path());
+            }
+        }
+        true
     }
+    let mut files = Vec::new();
+    if !walk(root, 0, skip, &mut files) {
+        warnings.push(format!(
+            "stopped after {MAX_FILES} files under {}",
+            root.display()
+        ));
+    }
+    files
 }
 
 fn rel(root: &Path, p: &Path) -> String {
@@ -547,8 +551,7 @@ fn is_manifest(p: &Path) -> bool {
 /// Scans a repository for Go modules, main packages and Datadog service names.
 pub fn discover_services(root: &Path) -> Services {
     let mut warnings = Vec::new();
-    let mut files = Vec::new();
-    walk(root, root, 0, &mut files, &mut warnings);
+    let files = files_under(root, &SKIP_DIRS, &mut warnings);
     let mut modules: Vec<(String, String)> = Vec::new();
     let mut mains: Vec<MainPackage> = Vec::new();
     let mut dd: Vec<ServiceName> = Vec::new();
