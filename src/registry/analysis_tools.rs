@@ -195,6 +195,21 @@ async fn storylines_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
         max_bytes: a.limits.max_bytes.or(Some(4000)),
         ..a.limits.clone()
     };
+    // A function's peek is often evidence of several storylines (a hotspot that is also
+    // another's first application frame): each is rendered and cut once.
+    let mut peek_evidence: std::collections::BTreeMap<String, Value> = Default::default();
+    let mut peek_of = |name: Option<&str>, report: Option<&crate::tools::pprof::PeekReport>| {
+        let (Some(name), Some(report)) = (name, report) else {
+            return Value::Null;
+        };
+        peek_evidence
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let command = format!("pprof.peek ^{}$", regex::escape(name));
+                evidence_text(command, Some(pprof_text::peek(report)), &limits)
+            })
+            .clone()
+    };
     let lines: Vec<Value> = r
         .storylines
         .iter()
@@ -203,7 +218,8 @@ async fn storylines_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
                 json!({"flat": t.flat_fmt, "flat_pct": t.flat_pct, "sum_pct": t.sum_pct,
                        "cum": t.cum_fmt, "cum_pct": t.cum_pct, "name": t.name})
             });
-            let peek_cmd = |f: &str| format!("pprof.peek ^{}$", regex::escape(f));
+            let peek_leaf = peek_of(Some(&s.leaf_hotspot), s.peek_leaf.as_ref());
+            let peek_first_app = peek_of(s.first_app_frame.as_deref(), s.peek_first_app.as_ref());
             json!({
                 "leaf_hotspot": s.leaf_hotspot,
                 "flat": s.flat, "flat_pct": s.flat_pct,
@@ -213,10 +229,8 @@ async fn storylines_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
                 "first_app_frame": s.first_app_frame,
                 "evidence": {
                     "top_row": row,
-                    "peek_leaf": evidence_text(peek_cmd(&s.leaf_hotspot), s.peek_leaf.as_ref().map(pprof_text::peek), &limits),
-                    "peek_first_app": evidence_text(
-                        s.first_app_frame.as_deref().map(peek_cmd).unwrap_or_default(),
-                        s.peek_first_app.as_ref().map(pprof_text::peek), &limits),
+                    "peek_leaf": peek_leaf,
+                    "peek_first_app": peek_first_app,
                     "list_first_app": evidence_text(
                         s.first_app_frame.as_deref().map(|f| format!("pprof.list ^{}$", regex::escape(f))).unwrap_or_default(),
                         s.list_first_app.as_ref().map(pprof_text::list), &limits),

@@ -229,8 +229,32 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, needs: &FrameNeeds) -> FrameRows {
     r
 }
 
+/// For each row, whether it is the leaf-most occurrence in its sample of its (caller,
+/// function) pair: summing values over these rows counts every call edge once per sample,
+/// even through recursion (pprof's edge weights). Root rows (no caller) are false.
+fn first_edges(lp: &LoadedProfile, r: &FrameRows) -> Vec<bool> {
+    let sym = &lp.symbols;
+    let n = r.sample.len();
+    let name = |i: usize| sym.frames[r.frame[i] as usize].name;
+    // Per pair, the last sample that used it: no per-sample set to clear.
+    let mut seen: foldhash::HashMap<(u32, u32), u32> = Default::default();
+    (0..n)
+        .map(|i| {
+            if i + 1 >= n || r.sample[i + 1] != r.sample[i] {
+                return false;
+            }
+            let s = r.sample[i];
+            match seen.insert((name(i + 1), name(i)), s) {
+                Some(prev) => prev != s,
+                None => true,
+            }
+        })
+        .collect()
+}
+
 fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
     const FIRST_IN_STACK: usize = 12;
+    const FIRST_EDGE_IN_STACK: usize = 18;
     let has = |col: usize| req.columns.contains(&col);
     let needs = FrameNeeds {
         depth: has(2),
@@ -241,6 +265,11 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
     let mut r = frame_rows(lp, c, &needs);
     let n = r.sample.len();
     let sym = &lp.symbols;
+    let first_edge = if has(FIRST_EDGE_IN_STACK) {
+        first_edges(lp, &r)
+    } else {
+        Vec::new()
+    };
     let fr = |i: usize| &sym.frames[r.frame[i] as usize];
     let loc = |i: usize| &lp.profile.locations[r.loc[i] as usize];
     let mut out = Vec::with_capacity(req.columns.len());
@@ -288,6 +317,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
                 (0..n).map(|i| loc(i).address),
             )),
             17 => Arc::new(UInt32Array::from(r.frame.clone())),
+            FIRST_EDGE_IN_STACK => Arc::new(BooleanArray::from(first_edge.clone())),
             _ => {
                 return Err(ArrowError::InvalidArgumentError(format!(
                     "frames has no column {col}"

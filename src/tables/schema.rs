@@ -72,6 +72,7 @@ impl LazyKind {
                     Field::new("function_name_id", DataType::UInt32, false),
                     Field::new("caller_name_id", DataType::UInt32, true),
                     Field::new("frame_key", DataType::UInt32, false),
+                    Field::new("first_edge_in_stack", DataType::Boolean, false),
                 ]);
             }
             LazyKind::Stacks => {

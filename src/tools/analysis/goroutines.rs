@@ -156,7 +156,11 @@ pub async fn goroutine_stacks(
     for s in &mut all {
         s.a = s.a_min1;
     }
-    all.sort_by(|x, y| y.a.cmp(&x.a).then_with(|| x.frames.cmp(&y.frames)));
+    all.sort_by(|x, y| {
+        y.a.cmp(&x.a)
+            .then_with(|| x.locations.cmp(&y.locations))
+            .then_with(|| x.state.cmp(&y.state))
+    });
     Ok(all)
 }
 

@@ -34,6 +34,8 @@ impl Frame {
 pub struct Stack {
     /// Leaf first, inlined frames included.
     pub frames: Vec<Frame>,
+    /// The location ids the frames come from, leaf first (a cheap, stable tie-break).
+    pub locations: Vec<u64>,
     /// The goroutine state label, if the samples carry one.
     pub state: Option<String>,
     /// Sum of the first requested sample type.
@@ -87,7 +89,8 @@ fn location_ids(a: &ArrayRef) -> Result<Vec<u64>, ToolError> {
     let a = a
         .as_primitive_opt::<UInt64Type>()
         .ok_or_else(|| bad("location ids are not integers"))?;
-    Ok(a.iter().flatten().collect())
+    // Positions must line up with the list offsets: a (never expected) null stays a slot.
+    Ok(a.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
 fn texts(a: &ArrayRef) -> Result<Vec<Option<String>>, ToolError> {
@@ -98,14 +101,8 @@ fn texts(a: &ArrayRef) -> Result<Vec<Option<String>>, ToolError> {
         .collect())
 }
 
-/// Row `r` of a list column, as its values array (empty for NULL).
-fn list_item(a: &ArrayRef, r: usize) -> Result<Option<ArrayRef>, ToolError> {
-    let l = a.as_list_opt::<i32>().ok_or_else(|| bad("not a list"))?;
-    Ok((!l.is_null(r)).then(|| l.value(r)))
-}
-
 /// The distinct stacks of profile `id`, summing sample types `a` and `b`, heaviest (by
-/// `a`) first, ties by frames: the order is the same on every run. The query groups the
+/// `a`) first, ties by location ids: the order is the same on every run. The query groups the
 /// samples by location ids; each location is expanded into its frames (inlined calls
 /// included) from the symbols the `frames` table is generated from.
 pub async fn load(
@@ -157,7 +154,13 @@ pub async fn load(
     let mut out = Vec::new();
     for bi in 0..r.batches.len() {
         let batch = &r.batches[bi];
-        let locations = batch.column(0);
+        let lists = batch
+            .column(0)
+            .as_list_opt::<i32>()
+            .ok_or_else(|| bad("location_ids is not a list"))?;
+        // Every row's ids in one array: one cast per batch, not per row.
+        let all_ids = location_ids(lists.values())?;
+        let offsets = lists.value_offsets();
         let state = texts(&column(&r, bi, 1, &DataType::Utf8)?)?;
         let va = ints(batch.column(2))?;
         let va1 = ints(batch.column(3))?;
@@ -165,13 +168,19 @@ pub async fn load(
         let n = ints(batch.column(5))?;
         for row in 0..batch.num_rows() {
             let mut frames = Vec::new();
-            if let Some(ids) = list_item(locations, row)? {
-                for location in location_ids(&ids)? {
-                    frames_of(location, &mut frames);
-                }
+            let ids = if lists.is_null(row) {
+                &[][..]
+            } else {
+                all_ids
+                    .get(offsets[row] as usize..offsets[row + 1] as usize)
+                    .unwrap_or_default()
+            };
+            for &location in ids {
+                frames_of(location, &mut frames);
             }
             out.push(Stack {
                 frames,
+                locations: ids.to_vec(),
                 state: state[row].clone(),
                 a: va[row],
                 a_min1: va1[row],
@@ -183,7 +192,7 @@ pub async fn load(
     out.sort_by(|x, y| {
         y.a.cmp(&x.a)
             .then_with(|| y.b.cmp(&x.b))
-            .then_with(|| x.frames.cmp(&y.frames))
+            .then_with(|| x.locations.cmp(&y.locations))
             .then_with(|| x.state.cmp(&y.state))
     });
     Ok(out)

@@ -55,14 +55,17 @@ pub struct Storylines {
 /// Stacks with frame names as small integers, root first, for walking many paths.
 pub struct Paths<'a> {
     names: Vec<&'a str>,
-    ids: std::collections::HashMap<&'a str, u32>,
+    ids: foldhash::HashMap<&'a str, u32>,
     stacks: Vec<(Vec<u32>, i64)>,
 }
 
 impl<'a> Paths<'a> {
     pub fn new(stacks: &'a [Stack]) -> Self {
         let mut names = Vec::new();
-        let mut ids = std::collections::HashMap::new();
+        let mut ids: foldhash::HashMap<&'a str, u32> = Default::default();
+        // Frames of one load share one string per name: its address finds the id without
+        // hashing the text again.
+        let mut by_address: foldhash::HashMap<usize, u32> = Default::default();
         let stacks = stacks
             .iter()
             .map(|s| {
@@ -71,10 +74,14 @@ impl<'a> Paths<'a> {
                     .iter()
                     .rev()
                     .map(|f| {
-                        *ids.entry(&*f.name).or_insert_with(|| {
-                            names.push(&*f.name);
-                            names.len() as u32 - 1
-                        })
+                        *by_address
+                            .entry(f.name.as_ptr() as usize)
+                            .or_insert_with(|| {
+                                *ids.entry(&*f.name).or_insert_with(|| {
+                                    names.push(&*f.name);
+                                    names.len() as u32 - 1
+                                })
+                            })
                     })
                     .collect();
                 (root_first, s.a.abs())
@@ -346,6 +353,7 @@ mod tests {
                     line: 0,
                 })
                 .collect(),
+            locations: Vec::new(),
             state: None,
             a: v,
             a_min1: v,

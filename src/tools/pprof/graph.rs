@@ -18,6 +18,7 @@ use crate::tables::LoadedProfile;
 use crate::tools::{resolve_sample_type, SampleType, ToolError};
 
 canned!(ROWS_FAST, "rows_fast");
+canned!(EDGES_FAST, "edges_fast");
 canned!(ROWS_GENERAL, "rows_general");
 canned!(CUT_SHOW_FROM, "cut_show_from");
 canned!(CUT_PRUNE_FROM, "cut_prune_from");
@@ -145,6 +146,8 @@ pub struct Rows {
     pub whole_stacks: bool,
     /// Nodes built for this request's trim_path/source_path (else the profile's cached ones).
     pub nodes: Option<std::sync::Arc<crate::tables::nodes::NodeMap>>,
+    /// No show_from/prune_from stage cut the stacks (the generated edge marks still hold).
+    pub uncut: bool,
 }
 
 fn q(name: &str) -> String {
@@ -249,6 +252,7 @@ pub fn rows_of(
     };
     cut("show_from", &CUT_SHOW_FROM, &decisions.show_from)?;
     cut("prune_from", &CUT_PRUNE_FROM, &decisions.prune_from)?;
+    let uncut = stages.len() == 1;
     let last = stages.last().map(|s| s.0.clone()).unwrap_or_default();
     let mut with = String::from("WITH ");
     for (name, sql) in &stages {
@@ -266,6 +270,7 @@ pub fn rows_of(
         divisor,
         nodes: custom_nodes,
         whole_stacks,
+        uncut,
     })
 }
 
@@ -659,10 +664,15 @@ pub async fn edges(engine: &Engine, rows: &Rows, of: &[u32]) -> Result<Vec<Edge>
             ])?
         )
     };
+    let query = if rows.fast && rows.uncut {
+        &EDGES_FAST
+    } else {
+        &EDGES
+    };
     let sql = format!(
         "{}{}",
         rows.with,
-        EDGES.render(&[("input", Param::Sql(input))])?
+        query.render(&[("input", Param::Sql(input))])?
     );
     let r = engine.sql_with_udfs(&sql, &udfs).await?;
     let mut out = Vec::new();
