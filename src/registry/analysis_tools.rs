@@ -104,10 +104,7 @@ async fn prefixes(
     if let Some(p) = given.as_ref().filter(|p| !p.is_empty()) {
         return Ok((p.clone(), None));
     }
-    let found = repo::app_prefixes(engine, id, root).await?;
-    let from_go_mod = root
-        .and_then(repo::read_go_mod)
-        .is_some_and(|g| !g.module.is_empty());
+    let (found, from_go_mod) = repo::app_prefixes(engine, id, root).await?;
     let warning = (!from_go_mod).then(|| {
         format!(
             "no repo_prefix and no go.mod under repo_root: every module in the profile counts as \
@@ -395,13 +392,7 @@ async fn memory_sanity_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOu
         Some(g) => {
             let mut w = Vec::new();
             let s = goroutines::goroutine_stacks(&engine, g.id, &mut w).await?;
-            Some((
-                memory::Input {
-                    engine: &engine,
-                    id: g.id,
-                },
-                s,
-            ))
+            Some(s.iter().map(|s| s.a).sum::<i64>())
         }
         None => None,
     };
@@ -794,6 +785,7 @@ struct BundleEntry {
     /// A handle or a file path.
     handle: String,
     /// Ignored (the original's listing carried it).
+    #[allow(dead_code)]
     bytes: Option<u64>,
 }
 
@@ -839,10 +831,7 @@ fn bundle_members(
             .iter()
             .map(|i| match i {
                 BundleItem::Path(p) => (None, p.clone()),
-                BundleItem::Entry(e) => {
-                    let _ = e.bytes;
-                    (e.kind.clone(), e.handle.clone())
-                }
+                BundleItem::Entry(e) => (e.kind.clone(), e.handle.clone()),
             })
             .collect(),
     };

@@ -265,7 +265,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
     let mut r = frame_rows(lp, c, &needs);
     let n = r.sample.len();
     let sym = &lp.symbols;
-    let first_edge = if has(FIRST_EDGE_IN_STACK) {
+    let mut first_edge = if has(FIRST_EDGE_IN_STACK) {
         first_edges(lp, &r)
     } else {
         Vec::new()
@@ -317,7 +317,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
                 (0..n).map(|i| loc(i).address),
             )),
             17 => Arc::new(UInt32Array::from(r.frame.clone())),
-            FIRST_EDGE_IN_STACK => Arc::new(BooleanArray::from(first_edge.clone())),
+            FIRST_EDGE_IN_STACK => Arc::new(BooleanArray::from(std::mem::take(&mut first_edge))),
             _ => {
                 return Err(ArrowError::InvalidArgumentError(format!(
                     "frames has no column {col}"

@@ -2,12 +2,9 @@
 //! a function's flat and cum in every profile (`function_history`), and every function
 //! before and after (`compare`).
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type};
 use serde::Serialize;
 
-use super::{SampleType, ToolError};
+use super::{columns, SampleType, ToolError};
 use crate::engine::{CannedQuery, Engine, Param, QueryResult};
 
 pub const FUNCTION_HISTORY_SQL: CannedQuery = CannedQuery {
@@ -65,36 +62,16 @@ impl Columns<'_> {
         }
     }
 
-    fn col(&self, b: usize, i: usize, to: &DataType) -> Result<ArrayRef, ToolError> {
-        cast(self.result.batches[b].column(i), to).map_err(|e| self.bad(e.to_string()))
-    }
-
     fn ints(&self, b: usize, i: usize) -> Result<Vec<Option<i64>>, ToolError> {
-        let a = self.col(b, i, &DataType::Int64)?;
-        let a = a
-            .as_primitive_opt::<Int64Type>()
-            .ok_or_else(|| self.bad(format!("column {i} is not Int64")))?;
-        Ok((0..a.len())
-            .map(|r| (!a.is_null(r)).then(|| a.value(r)))
-            .collect())
+        columns::int64s(self.result.batches[b].column(i)).map_err(|e| self.bad(e))
     }
 
     fn ids(&self, b: usize, i: usize) -> Result<Vec<u32>, ToolError> {
-        let a = self.col(b, i, &DataType::UInt32)?;
-        let a = a
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| self.bad(format!("column {i} is not UInt32")))?;
-        Ok(a.values().to_vec())
+        columns::u32s(self.result.batches[b].column(i)).map_err(|e| self.bad(e))
     }
 
     fn strings(&self, b: usize, i: usize) -> Result<Vec<Option<String>>, ToolError> {
-        let a = self.col(b, i, &DataType::Utf8)?;
-        let a = a
-            .as_string_opt::<i32>()
-            .ok_or_else(|| self.bad(format!("column {i} is not text")))?;
-        Ok((0..a.len())
-            .map(|r| (!a.is_null(r)).then(|| a.value(r).to_string()))
-            .collect())
+        columns::texts(self.result.batches[b].column(i)).map_err(|e| self.bad(e))
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod across;
 pub mod analysis;
+pub mod columns;
 pub mod pprof;
 pub mod top;
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::alloc_paths::{self, AllocOptions, AllocPaths};
-use super::correlate::{bundle_sample_type, member_top, pick, Member};
+use super::correlate::{member_top, pick, Member};
 use super::goroutines::{self, GoroutineAnalysis};
 use super::memory::{self, Input, MemoryOptions, MemorySanity};
 use super::overhead::{self, OverheadReport};
@@ -112,10 +112,12 @@ pub async fn discover(
             None
         }
     };
+    // Loaded once: memory_sanity counts them, goroutine_analysis reads them.
     let goroutine_stacks = match members.iter().find(|m| m.kind == "goroutine") {
         Some(m) => {
             let mut w = Vec::new();
-            Some((m, goroutines::goroutine_stacks(engine, m.id, &mut w).await?))
+            let stacks = goroutines::goroutine_stacks(engine, m.id, &mut w).await?;
+            Some((m, stacks, w))
         }
         None => None,
     };
@@ -134,7 +136,7 @@ pub async fn discover(
             .await?;
             let g = goroutine_stacks
                 .as_ref()
-                .map(|(gm, s)| (Input { engine, id: gm.id }, s.clone()));
+                .map(|(_, s, _)| s.iter().map(|s| s.a).sum::<i64>());
             let c = pick(members, "cpu").map(|cm| Input { engine, id: cm.id });
             let sanity = memory::analyse(
                 Input { engine, id: m.id },
@@ -202,7 +204,6 @@ pub async fn discover(
     let mutex = match pick(members, "mutex") {
         Some(m) => {
             let (top, st) = member_top(engine, m, 10).await?;
-            let _ = bundle_sample_type(engine, m)?;
             let c = super::contention::analyse(engine, m.id).await?;
             for p in &c.patterns {
                 recs.push(Recommendation {
@@ -221,8 +222,8 @@ pub async fn discover(
         None => None,
     };
     let goroutine = match goroutine_stacks {
-        Some((m, _)) => {
-            let g = goroutines::analyse(engine, m.id).await?;
+        Some((_, stacks, w)) => {
+            let g = goroutines::summarise(&stacks, w);
             for l in &g.potential_leaks {
                 recs.push(Recommendation {
                     priority: l.severity,

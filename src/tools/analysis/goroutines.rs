@@ -37,13 +37,6 @@ const WAIT_RULES: [(&[&str], &str); 13] = [
     (&["runtime.gopark"], "parked"),
 ];
 
-/// The wait reason of a stack (leaf first), "unknown" when no rule matches.
-pub fn wait_reason(names: &[String]) -> &'static str {
-    let mut c = WaitClassifier::default();
-    let mask = names.iter().fold(0u16, |m, n| m | c.rules_of(n));
-    reason_of(mask)
-}
-
 /// The rules each distinct function name matches, as a bit mask, computed once per name.
 #[derive(Default)]
 pub struct WaitClassifier {
@@ -167,6 +160,11 @@ pub async fn goroutine_stacks(
 pub async fn analyse(engine: &Engine, id: u32) -> Result<GoroutineAnalysis, ToolError> {
     let mut warnings = Vec::new();
     let all = goroutine_stacks(engine, id, &mut warnings).await?;
+    Ok(summarise(&all, warnings))
+}
+
+/// The analysis of stacks `goroutine_stacks` loaded.
+pub fn summarise(all: &[Stack], warnings: Vec<String>) -> GoroutineAnalysis {
     let total: i64 = all.iter().map(|s| s.a).sum();
     let mut by_state = BTreeMap::new();
     // reason -> (count, heaviest stack)
@@ -174,7 +172,7 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<GoroutineAnalysis, Tool
     // signature -> (count, state, reason); stacks come heaviest first.
     let mut leaks: BTreeMap<String, (i64, String, &'static str)> = BTreeMap::new();
     let mut classify = WaitClassifier::default();
-    for s in &all {
+    for s in all {
         let reason = classify.reason(s);
         let state = state_of(s, reason);
         *by_state.entry(state.clone()).or_insert(0) += s.a;
@@ -212,13 +210,13 @@ pub async fn analyse(engine: &Engine, id: u32) -> Result<GoroutineAnalysis, Tool
             .then_with(|| a.stack_signature.cmp(&b.stack_signature))
     });
     potential_leaks.truncate(5);
-    Ok(GoroutineAnalysis {
+    GoroutineAnalysis {
         total_goroutines: total,
         by_state,
         top_wait_reasons,
         potential_leaks,
         warnings,
-    })
+    }
 }
 
 /// The preset categories, in the order goroutines are matched against them.
@@ -456,6 +454,12 @@ pub async fn categorize(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wait reason of a stack of names (leaf first).
+    fn wait_reason(names: &[String]) -> &'static str {
+        let mut c = WaitClassifier::default();
+        reason_of(names.iter().fold(0u16, |m, n| m | c.rules_of(n)))
+    }
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::overhead::{functions, int_column};
+use super::sample_type_named;
 use super::values::mib;
-use super::{sample_type_named, stacks::Stack};
 use crate::engine::{Engine, Param};
 use crate::tools::{SampleType, ToolError};
 
@@ -173,7 +173,8 @@ pub struct MemoryOptions<'a> {
 
 pub async fn analyse(
     heap: Input<'_>,
-    goroutines: Option<(Input<'_>, Vec<Stack>)>,
+    // Goroutines of the same process (their stacks live outside the heap).
+    goroutine_count: Option<i64>,
     cpu: Option<Input<'_>>,
     o: &MemoryOptions<'_>,
 ) -> Result<MemorySanity, ToolError> {
@@ -213,9 +214,6 @@ pub async fn analyse(
         None => None,
     };
     let cpu_has = |n: &str| cpu_signs.as_ref().is_some_and(|s| has(s, n));
-    let goroutine_count = goroutines
-        .as_ref()
-        .map(|(_, s)| s.iter().map(|s| s.a).sum::<i64>());
     let churn = alloc_mb > 1024.0 && inuse_mb < 500.0;
     let libc_alloc = has(&heap_signs, "libc_alloc") || cpu_has("libc_alloc");
     let libc_ops = has(&heap_signs, "libc_ops") || cpu_has("libc_ops");

@@ -79,41 +79,22 @@ pub(crate) async fn functions(
     Ok(out)
 }
 
+/// Column `i` of a batch as integers (NULL as 0).
 pub(crate) fn int_column(
     b: &datafusion::arrow::array::RecordBatch,
     i: usize,
 ) -> Result<Vec<i64>, String> {
-    use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::arrow::datatypes::{DataType, Int64Type};
-    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Int64)
-        .map_err(|e| e.to_string())?;
-    let a = a
-        .as_primitive_opt::<Int64Type>()
-        .ok_or_else(|| format!("column {i} is not an integer"))?;
-    Ok((0..a.len())
-        .map(|r| if a.is_null(r) { 0 } else { a.value(r) })
-        .collect())
+    crate::tools::columns::int64s_or_zero(b.column(i))
 }
 
+/// Column `i` of a batch as text (NULL as "").
 pub(crate) fn text_column(
     b: &datafusion::arrow::array::RecordBatch,
     i: usize,
 ) -> Result<Vec<String>, String> {
-    use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::arrow::datatypes::DataType;
-    let a = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8)
-        .map_err(|e| e.to_string())?;
-    let a = a
-        .as_string_opt::<i32>()
-        .ok_or_else(|| format!("column {i} is not text"))?;
-    Ok((0..a.len())
-        .map(|r| {
-            if a.is_null(r) {
-                String::new()
-            } else {
-                a.value(r).to_string()
-            }
-        })
+    Ok(crate::tools::columns::texts(b.column(i))?
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect())
 }
 

@@ -168,7 +168,8 @@ pub async fn detect(
 ) -> Result<RepoDetection, ToolError> {
     let mut modules = module_paths(engine, id).await?;
     let mut notes = Vec::new();
-    if modules.is_empty() {
+    let no_modules = modules.is_empty();
+    if no_modules {
         notes.push("no module paths in the profile's function names (only the standard library, runtime and main)".into());
     }
     for root in roots {
@@ -193,11 +194,7 @@ pub async fn detect(
                     gomod.module
                 ));
                 let app = gomod.module.clone();
-                let confidence = if modules_empty_note(&notes) {
-                    "low"
-                } else {
-                    "high"
-                };
+                let confidence = if no_modules { "low" } else { "high" };
                 // The app's own packages first.
                 modules.sort_by_key(|m| !m.module.starts_with(&app));
                 return Ok(RepoDetection {
@@ -253,30 +250,27 @@ pub async fn detect(
     })
 }
 
-fn modules_empty_note(notes: &[String]) -> bool {
-    notes
-        .first()
-        .is_some_and(|n| n.starts_with("no module paths"))
-}
-
 /// The prefixes that mark the application's own frames: the go.mod module under
 /// `repo_root` when there is one, else every module path the profile names; `main.` is
-/// always the application's.
+/// always the application's. The flag says whether a go.mod decided it.
 pub async fn app_prefixes(
     engine: &Engine,
     id: u32,
     repo_root: Option<&Path>,
-) -> Result<Vec<String>, ToolError> {
-    let mut out = match repo_root.and_then(read_go_mod) {
-        Some(g) if !g.module.is_empty() => vec![g.module],
-        _ => module_paths(engine, id)
-            .await?
-            .into_iter()
-            .map(|m| m.module)
-            .collect(),
+) -> Result<(Vec<String>, bool), ToolError> {
+    let (mut out, from_go_mod) = match repo_root.and_then(read_go_mod) {
+        Some(g) if !g.module.is_empty() => (vec![g.module], true),
+        _ => (
+            module_paths(engine, id)
+                .await?
+                .into_iter()
+                .map(|m| m.module)
+                .collect(),
+            false,
+        ),
     };
     out.push("main.".to_string());
-    Ok(out)
+    Ok((out, from_go_mod))
 }
 
 /// Whether `function` belongs to the code under `prefix` (a module path or `main.`).

@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
 
-use crate::engine::{Engine, Param, QueryResult};
+use crate::engine::{Engine, Param};
+use crate::tools::columns;
 use crate::tools::{SampleType, ToolError};
 
 analysis_sql!(SAMPLE_STACKS_SQL, "sample_stacks");
@@ -70,35 +69,8 @@ fn bad(detail: impl Into<String>) -> ToolError {
     }
 }
 
-fn column(r: &QueryResult, b: usize, i: usize, to: &DataType) -> Result<ArrayRef, ToolError> {
-    cast(r.batches[b].column(i), to).map_err(|e| bad(e.to_string()))
-}
-
 fn ints(a: &ArrayRef) -> Result<Vec<i64>, ToolError> {
-    let a = cast(a, &DataType::Int64).map_err(|e| bad(e.to_string()))?;
-    let a = a
-        .as_primitive_opt::<Int64Type>()
-        .ok_or_else(|| bad("not integers"))?;
-    Ok((0..a.len())
-        .map(|r| if a.is_null(r) { 0 } else { a.value(r) })
-        .collect())
-}
-
-fn location_ids(a: &ArrayRef) -> Result<Vec<u64>, ToolError> {
-    let a = cast(a, &DataType::UInt64).map_err(|e| bad(e.to_string()))?;
-    let a = a
-        .as_primitive_opt::<UInt64Type>()
-        .ok_or_else(|| bad("location ids are not integers"))?;
-    // Positions must line up with the list offsets: a (never expected) null stays a slot.
-    Ok(a.iter().map(|v| v.unwrap_or(0)).collect())
-}
-
-fn texts(a: &ArrayRef) -> Result<Vec<Option<String>>, ToolError> {
-    let a = cast(a, &DataType::Utf8).map_err(|e| bad(e.to_string()))?;
-    let a = a.as_string_opt::<i32>().ok_or_else(|| bad("not text"))?;
-    Ok((0..a.len())
-        .map(|r| (!a.is_null(r)).then(|| a.value(r).to_string()))
-        .collect())
+    columns::int64s_or_zero(a).map_err(bad)
 }
 
 /// The distinct stacks of profile `id`, summing sample types `a` and `b`, heaviest (by
@@ -159,9 +131,9 @@ pub async fn load(
             .as_list_opt::<i32>()
             .ok_or_else(|| bad("location_ids is not a list"))?;
         // Every row's ids in one array: one cast per batch, not per row.
-        let all_ids = location_ids(lists.values())?;
+        let all_ids = columns::u64s(lists.values()).map_err(bad)?;
         let offsets = lists.value_offsets();
-        let state = texts(&column(&r, bi, 1, &DataType::Utf8)?)?;
+        let state = columns::texts(batch.column(1)).map_err(bad)?;
         let va = ints(batch.column(2))?;
         let va1 = ints(batch.column(3))?;
         let vb = ints(batch.column(4))?;

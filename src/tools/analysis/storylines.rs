@@ -168,11 +168,6 @@ impl<'a> Paths<'a> {
     }
 }
 
-/// The heaviest path through `name` in `stacks` (each leaf first), root to leaf.
-pub fn heaviest_path(stacks: &[Stack], name: &str) -> (Vec<String>, i64) {
-    Paths::new(stacks).through(name)
-}
-
 fn window(chain: &[String], name: &str) -> Vec<String> {
     if chain.len() <= CHAIN {
         return chain.to_vec();
@@ -341,6 +336,10 @@ async fn peek_each(
 mod tests {
     use super::super::stacks::Frame;
     use super::*;
+
+    fn heaviest_path(stacks: &[Stack], name: &str) -> (Vec<String>, i64) {
+        Paths::new(stacks).through(name)
+    }
 
     fn stack(root_first: &[&str], v: i64) -> Stack {
         Stack {

@@ -53,18 +53,17 @@ fn is_vendor(f: &Frame) -> bool {
     f.file.contains("/vendor/") || f.file.contains("/pkg/mod/") || f.file.starts_with("vendor/")
 }
 
-/// The file under `root` that `recorded` names: the recorded path itself when it is
-/// inside the root, else the longest suffix of it that exists under the root.
-pub fn find_source(root: &Path, recorded: &str) -> Option<PathBuf> {
+/// The file under `real_root` (canonical) that `recorded` names: the recorded path
+/// itself when it is inside the root, else the longest suffix of it that exists there.
+pub fn find_source(real_root: &Path, recorded: &str) -> Option<PathBuf> {
     // Paths come from the profile: never follow `..` out of the root.
     if recorded.is_empty() || recorded.split(['/', '\\']).any(|p| p == "..") {
         return None;
     }
-    let real_root = root.canonicalize().ok()?;
     let inside = |c: PathBuf| {
         c.canonicalize()
             .ok()
-            .filter(|r| r.starts_with(&real_root) && r.is_file())
+            .filter(|r| r.starts_with(real_root) && r.is_file())
     };
     let p = Path::new(recorded);
     if p.is_absolute() {
@@ -148,11 +147,12 @@ pub async fn trace(
         .min(kept.len().saturating_sub(o.max_depth));
     let window = &kept[start..(start + o.max_depth).min(kept.len())];
     let mut missing = 0;
+    let real_root = o.repo_root.canonicalize().ok();
     let frames = window
         .iter()
         .map(|(i, f)| {
             let (flat, cum) = shares.get(&*f.name).copied().unwrap_or((0, 0));
-            let found = find_source(&o.repo_root, &f.file);
+            let found = real_root.as_deref().and_then(|r| find_source(r, &f.file));
             if found.is_none() && !f.file.is_empty() {
                 missing += 1;
             }
@@ -164,13 +164,10 @@ pub async fn trace(
                 cum_pct: round2(pct(cum, top.total)),
                 matched: *i == at,
                 is_vendor: is_vendor(f),
-                source_file: found.as_ref().map(|p| {
-                    let root = o
-                        .repo_root
-                        .canonicalize()
-                        .unwrap_or_else(|_| o.repo_root.clone());
-                    p.strip_prefix(&root).unwrap_or(p).display().to_string()
-                }),
+                source_file: found
+                    .as_ref()
+                    .zip(real_root.as_deref())
+                    .map(|(p, root)| p.strip_prefix(root).unwrap_or(p).display().to_string()),
                 snippet: found
                     .map(|p| snippet(&p, f.line, o.context_lines))
                     .unwrap_or_default(),
