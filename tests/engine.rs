@@ -71,6 +71,54 @@ fn lazy_tables_agree_with_each_other() {
 }
 
 #[test]
+fn stack_ids_name_equal_location_lists() {
+    let e = loaded(&[
+        "cpu.pb.gz",
+        "heap.pb.gz",
+        "labels.cpu.pb.gz",
+        "worker.goroutine.pb.gz",
+    ]);
+    for pid in 0..4 {
+        let lists = scalar(
+            &e,
+            &format!(
+                "SELECT count(*) FROM (SELECT location_ids FROM samples \
+                 WHERE profile_id = {pid} GROUP BY location_ids)"
+            ),
+        );
+        // One id per distinct list, each list under one id, numbered from 0.
+        let pairs = scalar(
+            &e,
+            &format!(
+                "SELECT count(*) FROM (SELECT location_ids, stack_id FROM samples \
+                 WHERE profile_id = {pid} GROUP BY location_ids, stack_id)"
+            ),
+        );
+        let ids = scalar(
+            &e,
+            &format!("SELECT count(DISTINCT stack_id) FROM samples WHERE profile_id = {pid}"),
+        );
+        let max = scalar(
+            &e,
+            &format!("SELECT max(stack_id) FROM samples WHERE profile_id = {pid}"),
+        );
+        assert_eq!(
+            (pairs, ids, max + 1),
+            (lists, lists, lists),
+            "profile {pid}"
+        );
+        // Numbered in order of first appearance: the first sample has stack 0.
+        assert_eq!(
+            scalar(
+                &e,
+                &format!("SELECT stack_id FROM samples WHERE profile_id = {pid} AND sample_id = 0")
+            ),
+            0
+        );
+    }
+}
+
+#[test]
 fn profile_id_filters_prune_and_stay_correct() {
     let e = loaded(&["cpu.pb.gz", "heap.pb.gz"]);
     let all = scalar(&e, "SELECT count(*) FROM frames");

@@ -1,8 +1,10 @@
--- Distinct call stacks of one profile (location ids, leaf first), with the goroutine
--- state label when the sample has one, and two sample types summed. `a_min1` counts a
--- sample whose value is not positive as 1 (goroutine counts). The analyses (goroutines,
--- contention, allocation paths, storylines, trace_source) expand the locations into
--- frames with the profile's symbols (the frames table's rows) and walk them.
+-- Distinct call stacks of one profile, with the goroutine state label when the sample
+-- has one, and two sample types summed. Samples are grouped by `stack_id` (equal location
+-- lists, an integer: grouping by the list itself costs far more); `sample_id` is one
+-- sample of the group, whose locations the caller reads. `a_min1` counts a sample whose
+-- value is not positive as 1 (goroutine counts). The analyses (goroutines, contention,
+-- allocation paths, storylines, trace_source) expand the locations into frames with the
+-- profile's symbols (the frames table's rows) and walk them.
 WITH st AS (
   SELECT sample_id, min(str) AS state
   FROM labels
@@ -10,7 +12,7 @@ WITH st AS (
     AND CAST(key AS VARCHAR) IN ('state', 'status', 'goroutine', 'goroutine_state')
   GROUP BY sample_id
 )
-SELECT s.location_ids, st.state,
+SELECT min(s.sample_id) AS sample_id, st.state,
        sum(COALESCE(s.{{a}}, 0)) AS a,
        sum(CASE WHEN COALESCE(s.{{a}}, 0) > 0 THEN s.{{a}} ELSE 1 END) AS a_min1,
        sum(COALESCE(s.{{b}}, 0)) AS b,
@@ -18,4 +20,4 @@ SELECT s.location_ids, st.state,
 FROM samples s
 LEFT JOIN st ON st.sample_id = s.sample_id
 WHERE s.profile_id = {{id}}
-GROUP BY s.location_ids, st.state
+GROUP BY s.stack_id, st.state

@@ -215,8 +215,8 @@ async fn storylines_tool(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutpu
                 json!({"flat": t.flat_fmt, "flat_pct": t.flat_pct, "sum_pct": t.sum_pct,
                        "cum": t.cum_fmt, "cum_pct": t.cum_pct, "name": t.name})
             });
-            let peek_leaf = peek_of(Some(&s.leaf_hotspot), s.peek_leaf.as_ref());
-            let peek_first_app = peek_of(s.first_app_frame.as_deref(), s.peek_first_app.as_ref());
+            let peek_leaf = peek_of(Some(&s.leaf_hotspot), s.peek_leaf.as_deref());
+            let peek_first_app = peek_of(s.first_app_frame.as_deref(), s.peek_first_app.as_deref());
             json!({
                 "leaf_hotspot": s.leaf_hotspot,
                 "flat": s.flat, "flat_pct": s.flat_pct,

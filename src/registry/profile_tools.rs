@@ -255,7 +255,8 @@ const SQL_DESCRIPTION: &str = "Read-only SQL (Apache DataFusion dialect) over ev
 loaded with profiles.load; every table has profile_id (given by profiles.load). Tables: \
 profiles (source, sample_types, default_sample_type, period, time_nanos, duration_nanos, ...), \
 sample_types (sample_index, type, unit, column_name), samples (sample_id, location_ids leaf \
-first, values, and one Int64 column per sample type named after it, e.g. cpu, samples, \
+first, values, stack_id (equal for equal location_ids), and one Int64 column per sample type \
+named after it, e.g. cpu, samples, \
 alloc_space, inuse_space; `value` is the default type), frames (one row per sample and frame: \
 depth 0 = leaf, function_name, file, line, is_inline, first_in_stack (sum over it for cum), \
 location_id, and the value columns), stacks (stack = function names root first, depth, value \

@@ -143,6 +143,7 @@ fn samples(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, A
                     None,
                 )?)
             }
+            4 => Arc::new(UInt32Array::from(lp.stack_ids()[c.start..c.end].to_vec())),
             _ => {
                 return Err(ArrowError::InvalidArgumentError(format!(
                     "samples has no column {col}"

@@ -35,6 +35,8 @@ pub struct LoadedProfile {
     node_maps: [std::sync::OnceLock<nodes::NodeMap>; 5],
     /// The `nodes` and `node_names` batches, built on first use.
     node_tables: std::sync::OnceLock<Result<(RecordBatch, RecordBatch), String>>,
+    /// The `samples.stack_id` of every sample, built on first use.
+    stack_ids: std::sync::OnceLock<Vec<u32>>,
     /// Results of queries over this profile alone, by SQL text (see `memo_get`).
     memo: std::sync::Mutex<std::collections::VecDeque<(String, Memo)>>,
 }
@@ -63,6 +65,7 @@ impl LoadedProfile {
             small,
             node_maps: Default::default(),
             node_tables: Default::default(),
+            stack_ids: Default::default(),
             memo: Default::default(),
         })
     }
@@ -125,6 +128,22 @@ impl LoadedProfile {
             .unwrap_or(nodes::GRANULARITIES.len() - 1);
         self.node_maps[i]
             .get_or_init(|| nodes::build(&self.profile, &self.symbols, nodes::GRANULARITIES[i]))
+    }
+
+    /// Each sample's stack id: samples with the same location list share one id, numbered
+    /// from 0 in order of first appearance. Grouping by this integer is far cheaper than
+    /// grouping by the list.
+    pub fn stack_ids(&self) -> &[u32] {
+        self.stack_ids.get_or_init(|| {
+            let store = &self.profile.samples;
+            let mut seen: foldhash::HashMap<&[u32], u32> = Default::default();
+            (0..store.len())
+                .map(|i| {
+                    let next = seen.len() as u32;
+                    *seen.entry(store.locations(i)).or_insert(next)
+                })
+                .collect()
+        })
     }
 
     /// The batches of the on-demand `nodes` and `node_names` tables.

@@ -53,6 +53,7 @@ impl LazyKind {
                     DataType::List(Arc::new(Field::new_list_field(DataType::Int64, false))),
                     false,
                 ));
+                f.push(Field::new("stack_id", DataType::UInt32, false));
             }
             LazyKind::Frames => {
                 f.extend([

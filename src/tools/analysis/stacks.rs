@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef};
 
 use crate::engine::{Engine, Param};
 use crate::tools::columns;
@@ -75,8 +75,8 @@ fn ints(a: &ArrayRef) -> Result<Vec<i64>, ToolError> {
 
 /// The distinct stacks of profile `id`, summing sample types `a` and `b`, heaviest (by
 /// `a`) first, ties by location ids: the order is the same on every run. The query groups the
-/// samples by location ids; each location is expanded into its frames (inlined calls
-/// included) from the symbols the `frames` table is generated from.
+/// samples by stack id (equal location lists); each location is expanded into its frames
+/// (inlined calls included) from the symbols the `frames` table is generated from.
 pub async fn load(
     engine: &Engine,
     id: u32,
@@ -97,10 +97,7 @@ pub async fn load(
     let empty: Arc<str> = Arc::from("");
     let mut by_location: Vec<Option<Vec<Frame>>> =
         vec![None; sym.loc_frame_offsets.len().saturating_sub(1)];
-    let mut frames_of = |location: u64, into: &mut Vec<Frame>| {
-        let Some(index) = lp.profile.location_index.get(location) else {
-            return;
-        };
+    let mut frames_of = |index: u32, into: &mut Vec<Frame>| {
         let Some(slot) = by_location.get_mut(index as usize) else {
             return;
         };
@@ -123,36 +120,32 @@ pub async fn load(
         });
         into.extend(built.iter().cloned());
     };
+    let store = &lp.profile.samples;
     let mut out = Vec::new();
-    for bi in 0..r.batches.len() {
-        let batch = &r.batches[bi];
-        let lists = batch
-            .column(0)
-            .as_list_opt::<i32>()
-            .ok_or_else(|| bad("location_ids is not a list"))?;
-        // Every row's ids in one array: one cast per batch, not per row.
-        let all_ids = columns::u64s(lists.values()).map_err(bad)?;
-        let offsets = lists.value_offsets();
+    for batch in &r.batches {
+        let sample = columns::u64s(batch.column(0)).map_err(bad)?;
         let state = columns::texts(batch.column(1)).map_err(bad)?;
         let va = ints(batch.column(2))?;
         let va1 = ints(batch.column(3))?;
         let vb = ints(batch.column(4))?;
         let n = ints(batch.column(5))?;
         for row in 0..batch.num_rows() {
-            let mut frames = Vec::new();
-            let ids = if lists.is_null(row) {
-                &[][..]
-            } else {
-                all_ids
-                    .get(offsets[row] as usize..offsets[row + 1] as usize)
-                    .unwrap_or_default()
-            };
-            for &location in ids {
-                frames_of(location, &mut frames);
+            let at = sample[row] as usize;
+            if at >= store.len() {
+                return Err(bad(format!("sample {at} out of range")));
             }
+            let indexes = store.locations(at);
+            let mut frames = Vec::new();
+            for &index in indexes {
+                frames_of(index, &mut frames);
+            }
+            let locations = indexes
+                .iter()
+                .filter_map(|&i| lp.profile.locations.get(i as usize).map(|l| l.id))
+                .collect();
             out.push(Stack {
                 frames,
-                locations: ids.to_vec(),
+                locations,
                 state: state[row].clone(),
                 a: va[row],
                 a_min1: va1[row],

@@ -2,6 +2,9 @@
 //! it, following the heaviest branch (summed over every sample through the function) at
 //! each step, and the application frame nearest the leaf, with peek/list evidence.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::stacks::{self, Stack};
@@ -35,9 +38,9 @@ pub struct Storyline {
     #[serde(skip)]
     pub top_row: Option<pprof::reports::TopRow>,
     #[serde(skip)]
-    pub peek_leaf: Option<PeekReport>,
+    pub peek_leaf: Option<Arc<PeekReport>>,
     #[serde(skip)]
-    pub peek_first_app: Option<PeekReport>,
+    pub peek_first_app: Option<Arc<PeekReport>>,
     #[serde(skip)]
     pub list_first_app: Option<ListReport>,
     pub warnings: Vec<String>,
@@ -304,30 +307,34 @@ pub async fn storylines(
 
 /// `pprof -peek ^name$` for each name, from one peek over all of them: the graph and its
 /// header do not depend on the regex, and each entry's running sum is its own flat.
+/// Shared, as a hotspot's peek can also be another storyline's application frame.
 async fn peek_each(
     engine: &Engine,
     id: u32,
     o: &ReportOptions,
     names: &[&str],
-) -> Result<std::collections::BTreeMap<String, PeekReport>, ToolError> {
-    let mut out = std::collections::BTreeMap::new();
+) -> Result<BTreeMap<String, Arc<PeekReport>>, ToolError> {
+    let mut out = BTreeMap::new();
     if names.is_empty() {
         return Ok(out);
     }
     let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
-    let all = match pprof::peek(engine, id, o, &format!("^(?:{})$", alternatives.join("|"))).await {
-        Ok(p) => p,
-        Err(ToolError::NoMatch(_)) => return Ok(out),
-        Err(e) => return Err(e),
-    };
-    for entry in &all.entries {
-        let mut one = entry.clone();
+    let mut all =
+        match pprof::peek(engine, id, o, &format!("^(?:{})$", alternatives.join("|"))).await {
+            Ok(p) => p,
+            Err(ToolError::NoMatch(_)) => return Ok(out),
+            Err(e) => return Err(e),
+        };
+    // Entries moved, not copied: a hot function can have tens of thousands of callers.
+    let entries = std::mem::take(&mut all.entries);
+    for mut one in entries {
         one.row.sum_pct = one.row.flat_pct.clone();
+        let name = one.row.name.to_string();
         let report = PeekReport {
             entries: vec![one],
             ..all.clone()
         };
-        out.insert(entry.row.name.to_string(), report);
+        out.insert(name, Arc::new(report));
     }
     Ok(out)
 }
