@@ -90,6 +90,15 @@ pub fn decode_bytes(name: &str, data: &[u8], opts: &DecodeOptions) -> Result<Pro
     parse_named(&raw).map_err(err)
 }
 
+/// A profile from a message this program built (a merge's result), checked like a decoded
+/// one; `name` is used in errors.
+pub fn from_message(name: &str, msg: proto::ProfileMessage) -> Result<Profile, DecodeError> {
+    parse::from_message(msg).map_err(|reason| DecodeError {
+        path: name.to_string(),
+        reason,
+    })
+}
+
 /// Reads and decodes a profile file.
 pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeError> {
     let name = path.display().to_string();

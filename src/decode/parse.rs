@@ -338,12 +338,7 @@ fn read_samples(
                 3 => {
                     let label = s.bytes().filter(|_| w == LEN).ok_or_else(truncated)?;
                     if let Some((key, str, num, unit)) = read_label(label, n_strings, sample_no)? {
-                        let rec = if str != 0 {
-                            LabelRec::string(key, str)
-                        } else {
-                            store.numeric.push(NumLabel { num, unit });
-                            LabelRec::numeric(key, offset(store.numeric.len() - 1)?)
-                        };
+                        let rec = label_rec(store, key, str, num, unit)?;
                         store.labels.push(rec);
                     }
                 }
@@ -469,6 +464,18 @@ fn read_label(
             _ => {}
         }
     }
+    checked_label(key, str, num, unit, n_strings, sample_no)
+}
+
+/// A label's fields with string indices checked; None for a label that carries nothing.
+fn checked_label(
+    key: i64,
+    str: i64,
+    num: i64,
+    unit: i64,
+    n_strings: usize,
+    sample_no: usize,
+) -> Result<Option<(u32, u32, i64, u32)>, Reason> {
     let what = || format!("sample {sample_no} label");
     // Keys share their top bit with the numeric marker of LabelRec.
     let key = strx(n_strings.min(1 << 31), key, &what)?;
@@ -478,6 +485,22 @@ fn read_label(
         return Ok(None);
     }
     Ok(Some((key, str, num, unit)))
+}
+
+/// A label record for the store (numbers go to its numeric list).
+fn label_rec(
+    store: &mut SampleStore,
+    key: u32,
+    str: u32,
+    num: i64,
+    unit: u32,
+) -> Result<LabelRec, Reason> {
+    Ok(if str != 0 {
+        LabelRec::string(key, str)
+    } else {
+        store.numeric.push(NumLabel { num, unit });
+        LabelRec::numeric(key, offset(store.numeric.len() - 1)?)
+    })
 }
 
 /// Decodes and validates an uncompressed profile.
@@ -501,7 +524,102 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         .map(|found| (store, found));
         (header.join(), early)
     });
-    let mut h = header.map_err(|_| invalid("internal error: the header reader panicked"))??;
+    let h = header.map_err(|_| invalid("internal error: the header reader panicked"))??;
+    let n_samples = h.n_samples;
+    assemble(h, |n, n_types, location_index| {
+        let (early_store, found) = early?;
+        if found.unmapped.is_none() {
+            let mut store = finish_samples(early_store, found, n_types, location_index, n)?;
+            store.n_types = n_types;
+            return Ok(store);
+        }
+        drop(early_store);
+        let mut store = new_store(n_samples, n_types);
+        let found = read_samples(
+            data,
+            &mut store,
+            &|id| location_index.get(id),
+            Some(n_types),
+            n,
+        )?;
+        if let Some((no, id)) = found.unmapped {
+            return Err(missing_location(no, id));
+        }
+        if let Some((no, count)) = found.count_mismatch {
+            return Err(value_count_error(no, count, n_types));
+        }
+        Ok(store)
+    })
+}
+
+/// A profile from a message this program built (a merge's result), with the same checks
+/// as `parse` but without encoding it and reading it back.
+pub fn from_message(msg: proto::ProfileMessage) -> Result<Profile, Reason> {
+    let mut h = Header::default();
+    for s in &msg.string_table {
+        h.strings.append_value(s);
+    }
+    h.sample_types = msg.sample_type;
+    h.drop_frames = msg.drop_frames;
+    h.keep_frames = msg.keep_frames;
+    h.time_nanos = msg.time_nanos;
+    h.duration_nanos = msg.duration_nanos;
+    h.period_type = msg.period_type;
+    h.period = msg.period;
+    h.comments = msg.comment;
+    h.default_sample_type = msg.default_sample_type;
+    h.doc_url = msg.doc_url;
+    h.mappings = msg.mapping;
+    h.functions = msg.function;
+    for l in msg.location {
+        let line_start = offset(h.lines.len())?;
+        h.lines.extend(l.line);
+        h.locations.push(Location {
+            id: l.id,
+            mapping_id: l.mapping_id,
+            address: l.address,
+            is_folded: l.is_folded,
+            line_start,
+            line_end: offset(h.lines.len())?,
+        });
+    }
+    h.n_samples = msg.sample.len();
+    let samples = msg.sample;
+    assemble(h, |n, n_types, location_index| {
+        let mut store = new_store(samples.len(), n_types);
+        for (i, s) in samples.iter().enumerate() {
+            let sample_no = i + 1;
+            for &id in &s.location_id {
+                let index = location_index
+                    .get(id)
+                    .ok_or_else(|| missing_location(sample_no, id))?;
+                store.loc_index.push(index);
+            }
+            if s.value.len() != n_types {
+                return Err(value_count_error(sample_no, s.value.len(), n_types));
+            }
+            store.values.extend_from_slice(&s.value);
+            for l in &s.label {
+                if let Some((key, str, num, unit)) =
+                    checked_label(l.key, l.str, l.num, l.num_unit, n, sample_no)?
+                {
+                    let rec = label_rec(&mut store, key, str, num, unit)?;
+                    store.labels.push(rec);
+                }
+            }
+            store.loc_offsets.push(offset(store.loc_index.len())?);
+            store.label_offsets.push(offset(store.labels.len())?);
+        }
+        Ok(store)
+    })
+}
+
+/// The checks and assembly shared by `parse` and `from_message`: the header's strings and
+/// symbols, then the samples from `samples(string count, sample type count, location index)`.
+fn assemble(
+    mut h: Header,
+    samples: impl FnOnce(usize, usize, &IdIndex) -> Result<SampleStore, Reason>,
+) -> Result<Profile, Reason> {
     let strings: Arc<StringArray> = Arc::new(h.strings.finish());
     if strings.is_empty() {
         return Err(invalid(
@@ -531,30 +649,7 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         .map(|&c| strx(n, c, &|| "comment".to_string()))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let n_types = sample_types.len();
-    let (early_store, found) = early?;
-    let store = if found.unmapped.is_none() {
-        let mut store = finish_samples(early_store, found, n_types, &location_index, n)?;
-        store.n_types = n_types;
-        store
-    } else {
-        drop(early_store);
-        let mut store = new_store(h.n_samples, n_types);
-        let found = read_samples(
-            data,
-            &mut store,
-            &|id| location_index.get(id),
-            Some(n_types),
-            n,
-        )?;
-        if let Some((no, id)) = found.unmapped {
-            return Err(missing_location(no, id));
-        }
-        if let Some((no, count)) = found.count_mismatch {
-            return Err(value_count_error(no, count, n_types));
-        }
-        store
-    };
+    let store = samples(n, sample_types.len(), &location_index)?;
 
     Ok(Profile {
         default_sample_type: strx(n, h.default_sample_type, &|| "default_sample_type".into())?,

@@ -1,11 +1,9 @@
 //! What `go tool pprof` does with several profiles before reporting: merge the sources,
 //! merge the bases, and for `-base`/`-diff_base` subtract the bases (`fetch.go`).
 
-use prost::Message;
-
 use super::merge::{compatibilize, merge, MergeError, Source};
 use crate::decode::proto::ProfileMessage;
-use crate::decode::{decode_bytes, DecodeOptions, Profile};
+use crate::decode::{from_message, Profile};
 use crate::tools::ToolError;
 
 /// How bases are subtracted.
@@ -22,14 +20,9 @@ fn merge_error(e: MergeError) -> ToolError {
     ToolError::InvalidArgument(format!("cannot merge profiles: {e}"))
 }
 
-/// Decodes a message we just built (the merge's output is a profile like any other).
+/// The profile of a message we just built (the merge's output is a profile like any other).
 pub fn reparse(msg: ProfileMessage) -> Result<Profile, ToolError> {
-    let opts = DecodeOptions {
-        max_decompressed: u64::MAX,
-    };
-    let raw = msg.encode_to_vec();
-    super::merge::drop_elsewhere(msg);
-    decode_bytes("<merged profile>", &raw, &opts).map_err(|e| ToolError::Internal {
+    from_message("<merged profile>", msg).map_err(|e| ToolError::Internal {
         query: "merge",
         detail: e.to_string(),
     })

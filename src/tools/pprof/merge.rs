@@ -459,7 +459,15 @@ impl Merger {
         id
     }
 
-    fn map_sample(&mut self, src: &Source<'_>, memo: &mut SourceMemo, i: usize, values: Vec<i64>) {
+    /// `set_label`: the source's extra label as (key, key id, value id).
+    fn map_sample(
+        &mut self,
+        src: &Source<'_>,
+        memo: &mut SourceMemo,
+        i: usize,
+        values: Vec<i64>,
+        set_label: Option<(&str, i64, i64)>,
+    ) {
         let p = src.profile;
         let store = &p.samples;
         let locations: Vec<u64> = store
@@ -493,9 +501,8 @@ impl Merger {
                 }
             }
         }
-        if let Some((k, v)) = &src.set_label {
-            let (kid, vid) = (self.strings.add(k), self.strings.add(v));
-            strs.insert(k.as_str(), (kid, vec![vid]));
+        if let Some((k, kid, vid)) = set_label {
+            strs.insert(k, (kid, vec![vid]));
         }
         let key = SampleKey {
             locations: locations.clone(),
@@ -623,12 +630,17 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         if m.out.mapping.is_empty() && !p.mappings.is_empty() {
             m.map_mapping(p, &mut memo, 0);
         }
+        // Interned once per source, not per sample.
+        let set_label = s
+            .set_label
+            .as_ref()
+            .map(|(k, v)| (k.as_str(), m.strings.add(k), m.strings.add(v)));
         for i in 0..p.samples.len() {
             let Some(values) = s.values(i) else { continue };
             if values.iter().all(|&v| v == 0) {
                 continue;
             }
-            m.map_sample(s, &mut memo, i, values);
+            m.map_sample(s, &mut memo, i, values, set_label);
         }
     }
     let has_zero = m.out.sample.iter().any(|s| s.value.iter().all(|&v| v == 0));
