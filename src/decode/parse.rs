@@ -555,35 +555,41 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
 /// A profile from a message this program built (a merge's result), with the same checks
 /// as `parse` but without encoding it and reading it back.
 pub fn from_message(msg: proto::ProfileMessage) -> Result<Profile, Reason> {
-    let mut h = Header::default();
+    let mut strings = StringBuilder::new();
     for s in &msg.string_table {
-        h.strings.append_value(s);
+        strings.append_value(s);
     }
-    h.sample_types = msg.sample_type;
-    h.drop_frames = msg.drop_frames;
-    h.keep_frames = msg.keep_frames;
-    h.time_nanos = msg.time_nanos;
-    h.duration_nanos = msg.duration_nanos;
-    h.period_type = msg.period_type;
-    h.period = msg.period;
-    h.comments = msg.comment;
-    h.default_sample_type = msg.default_sample_type;
-    h.doc_url = msg.doc_url;
-    h.mappings = msg.mapping;
-    h.functions = msg.function;
+    let (mut locations, mut lines) = (Vec::with_capacity(msg.location.len()), Vec::new());
     for l in msg.location {
-        let line_start = offset(h.lines.len())?;
-        h.lines.extend(l.line);
-        h.locations.push(Location {
+        let line_start = offset(lines.len())?;
+        lines.extend(l.line);
+        locations.push(Location {
             id: l.id,
             mapping_id: l.mapping_id,
             address: l.address,
             is_folded: l.is_folded,
             line_start,
-            line_end: offset(h.lines.len())?,
+            line_end: offset(lines.len())?,
         });
     }
-    h.n_samples = msg.sample.len();
+    let h = Header {
+        sample_types: msg.sample_type,
+        strings,
+        drop_frames: msg.drop_frames,
+        keep_frames: msg.keep_frames,
+        time_nanos: msg.time_nanos,
+        duration_nanos: msg.duration_nanos,
+        period_type: msg.period_type,
+        period: msg.period,
+        comments: msg.comment,
+        default_sample_type: msg.default_sample_type,
+        doc_url: msg.doc_url,
+        mappings: msg.mapping,
+        locations,
+        lines,
+        functions: msg.function,
+        n_samples: msg.sample.len(),
+    };
     let samples = msg.sample;
     assemble(h, |n, n_types, location_index| {
         let mut store = new_store(samples.len(), n_types);
