@@ -81,10 +81,13 @@ fn diff_against_itself_is_zero() {
             assert_eq!(d.total, top_a.total, "{name}");
             let b = pprof::top(&e, ib, &all()).await.unwrap();
             assert!(b.rows.is_empty() && b.total == 0, "{name}");
-            let dt = pprof::diff_top::diff_top(&e, ia, ia, id, &all())
+            let dt = pprof::diff_top::diff_top(&mut e, ia, ia, &all())
                 .await
                 .unwrap();
             assert!(dt.deltas.is_empty(), "{name}");
+            // The -diff_base report diff_top builds is the one of the profile made here.
+            assert_eq!(dt.diff_base.rows.len(), d.rows.len(), "{name}");
+            assert_eq!(dt.diff_base.total, d.total, "{name}");
         });
     }
 }

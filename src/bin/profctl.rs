@@ -5,6 +5,14 @@ use std::process::ExitCode;
 use profsql::cli::profctl;
 use profsql::registry::Registry;
 
+/// mimalloc for profctl's one-shot commands: under glibc's malloc the engine's threads and
+/// the `-diff_base` merge lose much of their time to arena locks and page faults (README,
+/// "Targets"). Without transparent huge pages (`no_thp`): on a machine whose memory is
+/// fragmented, faulting them in stalls on compaction, and they raise peak RSS. profsql and
+/// the MCP server keep glibc's: they hold profiles for long.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn run() -> anyhow::Result<()> {
     let registry = Registry::new();
     let matches = profctl::command(&registry).get_matches();

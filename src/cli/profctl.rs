@@ -499,15 +499,9 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
                     .decode_files(&[&a.before, &a.after])?
                     .try_into()
                     .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
-            let diff = pprof::diff_top::diff_profile(&before, &after)
-                .map_err(|e| naming(e, [&a.after, &a.before]))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
             let af = engine.add_profile(a.after.display().to_string(), after)?;
-            let d = engine.add_profile(
-                format!("{} - {}", a.after.display(), a.before.display()),
-                diff,
-            )?;
-            let r = pprof::diff_top::diff_top(&engine, b, af, d, &o).await?;
+            let r = pprof::diff_top::diff_top(&mut engine, b, af, &o).await?;
             emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)?;
             Ok(Leftovers::new((engine, r)))
         }

@@ -143,6 +143,11 @@ impl Engine {
         Ok(out)
     }
 
+    /// The id the next added profile gets (a profile built elsewhere can be given it).
+    pub fn next_profile_id(&self) -> u32 {
+        self.next_id
+    }
+
     /// Adds an already decoded profile. Returns its profile id.
     pub fn add_profile(&mut self, source: String, profile: Profile) -> Result<u32, EngineError> {
         let id = self.next_id;

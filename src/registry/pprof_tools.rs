@@ -556,10 +556,8 @@ async fn diff_top(ctx: Arc<Context>, raw: JsonObject) -> Result<ToolOutput, Call
         // The same file twice: one engine cannot hold it under two ids.
         return Err(CallError::invalid("before and after are the same profile").field("after"));
     }
-    let diff = pprof::diff_top::diff_profile(&before.profile, &after.profile)?;
     let mut engine = ctx.engine_with(&[&before, &after])?;
-    let d = engine.add_profile(format!("{} - {}", after.source, before.source), diff)?;
-    let r = pprof::diff_top::diff_top(&engine, before.id, after.id, d, &o).await?;
+    let r = pprof::diff_top::diff_top(&mut engine, before.id, after.id, &o).await?;
     let summary = format!(
         "pprof.diff_top: {} functions changed ({} {}), {} -> {}",
         r.changed,

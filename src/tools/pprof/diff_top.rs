@@ -2,6 +2,7 @@
 //! in the sample type's own unit (time, bytes or counts), plus pprof's `-diff_base` top.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,7 +12,8 @@ use super::options::ReportOptions;
 use super::reports::{top, TopReport};
 use super::ValueFormat;
 use crate::decode::Profile;
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
+use crate::tables::LoadedProfile;
 use crate::tools::ToolError;
 
 #[derive(Clone, Debug, Serialize)]
@@ -54,13 +56,12 @@ pub fn diff_profile(before: &Profile, after: &Profile) -> Result<Profile, ToolEr
     super::combine::subtract(after, &[before], super::combine::BaseMode::Diff, false)
 }
 
-/// `before`, `after` and `diff` (AFTER minus BEFORE as pprof's `-diff_base` builds it)
-/// are profile ids of one engine.
+/// `before` and `after` are profile ids of `engine`. The `-diff_base` profile (AFTER minus
+/// BEFORE) is built from them and added to `engine` for pprof's own report.
 pub async fn diff_top(
-    engine: &Engine,
+    engine: &mut Engine,
     before: u32,
     after: u32,
-    diff: u32,
     o: &ReportOptions,
 ) -> Result<DiffTopReport, ToolError> {
     let all = Trim {
@@ -68,13 +69,34 @@ pub async fn diff_top(
         nodecount: 0,
         labels: false,
     };
-    let (lb, la) = (engine.profile(before)?, engine.profile(after)?);
-    let (gb, ga, diff_base) = futures::join!(
-        graph(engine, lb, o, all),
-        graph(engine, la, o, all),
-        top(engine, diff, o)
+    let (lb, la) = (
+        Arc::clone(engine.profile(before)?),
+        Arc::clone(engine.profile(after)?),
     );
-    let ((gb, _), (ga, _), diff_base) = (gb?, ga?, diff_base?);
+    // pprof's merge for `-diff_base` is the slowest step and needs neither graph, so it
+    // runs on a thread of its own while the before and after graphs are built.
+    let (id, name) = (
+        engine.next_profile_id(),
+        format!("{} - {}", la.source, lb.source),
+    );
+    let (mb, ma) = (Arc::clone(&lb), Arc::clone(&la));
+    let merged = tokio::task::spawn_blocking(move || -> Result<LoadedProfile, ToolError> {
+        let p = diff_profile(&mb.profile, &ma.profile).map_err(|e| match e {
+            ToolError::InvalidArgument(m) => {
+                ToolError::InvalidArgument(format!("{}, {}: {m}", ma.source, mb.source))
+            }
+            other => other,
+        })?;
+        Ok(LoadedProfile::new(id, name, p).map_err(EngineError::from)?)
+    });
+    let (gb, ga) = futures::join!(graph(engine, &lb, o, all), graph(engine, &la, o, all));
+    let ((gb, _), (ga, _)) = (gb?, ga?);
+    let merged = merged.await.map_err(|e| ToolError::Internal {
+        query: "diff_base merge",
+        detail: e.to_string(),
+    })??;
+    let diff = engine.add_loaded(Arc::new(merged))?;
+    let diff_base = top(engine, diff, o).await?;
     if (gb.sample_type.r#type.as_str(), gb.sample_type.unit.as_str())
         != (ga.sample_type.r#type.as_str(), ga.sample_type.unit.as_str())
     {

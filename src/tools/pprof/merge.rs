@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+use std::collections::hash_map::Entry;
+
 use foldhash::{HashMap, HashMapExt};
 
 use crate::decode::proto::{
@@ -371,19 +373,19 @@ impl Merger {
             system_name: self.sid_i64(p, memo, src.system_name),
             filename: self.sid_i64(p, memo, src.filename),
         };
-        let id = match self.functions.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = self.out.function.len() as u64 + 1;
+        let next = self.out.function.len() as u64 + 1;
+        let id = match self.functions.entry(key) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let k = e.key();
                 self.out.function.push(Function {
-                    id,
-                    name: key.name,
-                    system_name: key.system_name,
-                    filename: key.filename,
-                    start_line: key.start_line,
+                    id: next,
+                    name: k.name,
+                    system_name: k.system_name,
+                    filename: k.filename,
+                    start_line: k.start_line,
                 });
-                self.functions.insert(key, id);
-                id
+                *e.insert(next)
             }
         };
         memo.functions[index] = id;
@@ -440,19 +442,18 @@ impl Merger {
             lines: slots,
             is_folded: src.is_folded,
         };
-        let id = match self.locations.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = self.out.location.len() as u64 + 1;
+        let next = self.out.location.len() as u64 + 1;
+        let id = match self.locations.entry(key) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
                 self.out.location.push(Location {
-                    id,
+                    id: next,
                     mapping_id,
                     address,
                     line: lines,
                     is_folded: src.is_folded,
                 });
-                self.locations.insert(key, id);
-                id
+                *e.insert(next)
             }
         };
         memo.locations[index] = id;
@@ -473,7 +474,11 @@ impl Merger {
         let locations: Vec<u64> = store
             .locations(i)
             .iter()
-            .map(|&l| self.map_location(p, memo, l as usize))
+            .map(|&l| match memo.locations.get(l as usize) {
+                // Most frames repeat a location already mapped: no call for those.
+                Some(&id) if id != 0 => id,
+                _ => self.map_location(p, memo, l as usize),
+            })
             .collect();
         let (mut strs, mut nums): Labels = Default::default();
         for l in store.labels(i) {
@@ -505,7 +510,7 @@ impl Merger {
             strs.insert(k, (kid, vec![vid]));
         }
         let key = SampleKey {
-            locations: locations.clone(),
+            locations,
             strings: strs.into_values().collect(),
             numbers: nums
                 .into_values()
@@ -521,39 +526,51 @@ impl Merger {
                 })
                 .collect(),
         };
-        if let Some(&s) = self.samples.get(&key) {
-            for (a, b) in self.out.sample[s].value.iter_mut().zip(&values) {
-                *a = a.wrapping_add(*b);
+        let next = self.out.sample.len();
+        let sample = match self.samples.entry(key) {
+            Entry::Occupied(e) => {
+                for (a, b) in self.out.sample[*e.get()].value.iter_mut().zip(&values) {
+                    *a = a.wrapping_add(*b);
+                }
+                return;
             }
-            return;
-        }
-        let mut label = Vec::new();
-        for (k, vs) in &key.strings {
-            for &v in vs {
-                label.push(Label {
-                    key: *k,
-                    str: v,
-                    ..Label::default()
-                });
+            Entry::Vacant(e) => {
+                let sample = Sample {
+                    location_id: e.key().locations.clone(),
+                    value: values,
+                    label: labels_of(e.key()),
+                };
+                e.insert(next);
+                sample
             }
-        }
-        for (k, vs, us) in &key.numbers {
-            for (j, &v) in vs.iter().enumerate() {
-                label.push(Label {
-                    key: *k,
-                    num: v,
-                    num_unit: us.get(j).copied().unwrap_or(0),
-                    ..Label::default()
-                });
-            }
-        }
-        self.samples.insert(key, self.out.sample.len());
-        self.out.sample.push(Sample {
-            location_id: locations,
-            value: values,
-            label,
-        });
+        };
+        self.out.sample.push(sample);
     }
+}
+
+/// A new sample's labels, in its key's order.
+fn labels_of(key: &SampleKey) -> Vec<Label> {
+    let mut label = Vec::new();
+    for (k, vs) in &key.strings {
+        for &v in vs {
+            label.push(Label {
+                key: *k,
+                str: v,
+                ..Label::default()
+            });
+        }
+    }
+    for (k, vs, us) in &key.numbers {
+        for (j, &v) in vs.iter().enumerate() {
+            label.push(Label {
+                key: *k,
+                num: v,
+                num_unit: us.get(j).copied().unwrap_or(0),
+                ..Label::default()
+            });
+        }
+    }
+    label
 }
 
 /// pprof's `Merge`. The caller re-merges the result once more when it reports all-zero
@@ -563,14 +580,19 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     for s in &sources[1..] {
         compatible(first, s)?;
     }
+    // Sized for the largest source, so merging similar profiles never rehashes.
+    let most = |n: fn(&Profile) -> usize| sources.iter().map(|s| n(s.profile)).max().unwrap_or(0);
     let mut m = Merger {
         strings: StringTable::default(),
         out: ProfileMessage::default(),
         mappings: HashMap::new(),
-        functions: HashMap::new(),
-        locations: HashMap::new(),
-        samples: HashMap::new(),
+        functions: HashMap::with_capacity(most(|p| p.functions.len())),
+        locations: HashMap::with_capacity(most(|p| p.locations.len())),
+        samples: HashMap::with_capacity(most(|p| p.samples.len())),
     };
+    m.out.function.reserve(most(|p| p.functions.len()));
+    m.out.location.reserve(most(|p| p.locations.len()));
+    m.out.sample.reserve(most(|p| p.samples.len()));
     // Header (pprof's combineHeaders).
     let (mut time, mut duration, mut period) = (0i64, 0i64, 0i64);
     let mut comments: Vec<String> = Vec::new();
