@@ -8,9 +8,8 @@
 //! mapping, lines, folded), samples by (locations, sorted string labels, sorted numeric
 //! labels with units). Ids are renumbered 1..n in first-seen order.
 
-use std::collections::BTreeMap;
-
 use std::collections::hash_map::Entry;
+use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 
