@@ -302,7 +302,6 @@ pub struct DiffTopArgs {
 }
 
 fn load(common: &Common) -> Result<(Engine, u32), CliError> {
-    let mut engine = Engine::from_env()?;
     let (paths, mode) = match (common.base.is_empty(), common.diff_base.is_empty()) {
         (false, false) => {
             return Err(CliError::Usage(
@@ -316,7 +315,7 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         .chain(paths)
         .map(PathBuf::as_path)
         .collect();
-    let mut decoded = engine.decode_files(&files)?;
+    let (mut engine, mut decoded) = Engine::from_env_decoding(&files)?;
     let bases: Vec<&crate::decode::Profile> = decoded[1..].iter().collect();
     let d = combine::Derivation {
         mode,
@@ -482,8 +481,11 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
             Ok(Leftovers::new((engine, r)))
         }
         PprofCommand::Meta(a) => {
-            let mut engine = Engine::from_env()?;
-            let id = engine.load_file(&a.profile)?;
+            let (mut engine, mut decoded) = Engine::from_env_decoding(&[&a.profile])?;
+            let profile = decoded
+                .pop()
+                .ok_or_else(|| CliError::Usage("no profile".into()))?;
+            let id = engine.add_profile(a.profile.display().to_string(), profile)?;
             let r = pprof::meta::meta(&engine, id).await?;
             emit(&render(a.json, &r, pprof_text::meta)?, &[])?;
             Ok(Leftovers::new((engine, r)))
@@ -493,12 +495,10 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
             let mut o = a.opts.options()?;
             o.cum = a.cum;
             o.nodecount = a.nodecount;
-            let mut engine = Engine::from_env()?;
-            let [before, after]: [_; 2] =
-                engine
-                    .decode_files(&[&a.before, &a.after])?
-                    .try_into()
-                    .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
+            let (mut engine, decoded) = Engine::from_env_decoding(&[&a.before, &a.after])?;
+            let [before, after]: [_; 2] = decoded
+                .try_into()
+                .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
             let b = engine.add_profile(a.before.display().to_string(), before)?;
             let af = engine.add_profile(a.after.display().to_string(), after)?;
             let r = pprof::diff_top::diff_top(&mut engine, b, af, &o).await?;
@@ -509,9 +509,9 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
 }
 
 fn merge(a: &MergeArgs) -> Result<Leftovers, CliError> {
-    let engine = Engine::from_env()?;
+    // No engine: merging needs no SQL session.
     let paths: Vec<&Path> = a.profiles.iter().map(PathBuf::as_path).collect();
-    let profiles = engine.decode_files(&paths)?;
+    let profiles = crate::engine::decode_all(&paths, &crate::engine::env_decode_options()?)?;
     let refs: Vec<&crate::decode::Profile> = profiles.iter().collect();
     let (bytes, r) = pprof::merge_files::merge(&refs).map_err(|e| naming(e, &a.profiles))?;
     write_atomically(&a.out, |f| Ok(f.write_all(&bytes)?))?;

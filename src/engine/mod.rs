@@ -59,6 +59,39 @@ pub struct Engine {
     next_id: u32,
 }
 
+/// The decoding options of `PROFSQL_MAX_DECOMPRESSED` (the default cap when unset).
+pub fn env_decode_options() -> Result<DecodeOptions, EngineError> {
+    DecodeOptions::from_env().map_err(|reason| {
+        EngineError::Decode(DecodeError {
+            path: decode::MAX_DECOMPRESSED_ENV.to_string(),
+            reason,
+        })
+    })
+}
+
+/// Decodes several files, as many at once as there are cores (inflating is
+/// single-threaded); profiles in the order of `paths`, or the first error.
+pub fn decode_all(paths: &[&Path], opts: &DecodeOptions) -> Result<Vec<Profile>, EngineError> {
+    let at_once = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = Vec::with_capacity(paths.len());
+    for group in paths.chunks(at_once) {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = group
+                .iter()
+                .map(|p| scope.spawn(move || decode::decode_file(p, opts)))
+                .collect();
+            for h in handles {
+                let p = h
+                    .join()
+                    .map_err(|_| EngineError::Query("a decoding thread panicked".into()))?;
+                out.push(p?);
+            }
+            Ok::<(), EngineError>(())
+        })?;
+    }
+    Ok(out)
+}
+
 impl Engine {
     pub fn new(decode_options: DecodeOptions) -> Self {
         let partitions = std::thread::available_parallelism()
@@ -85,13 +118,28 @@ impl Engine {
 
     /// An engine whose decompression cap comes from `PROFSQL_MAX_DECOMPRESSED`.
     pub fn from_env() -> Result<Self, EngineError> {
-        let opts = DecodeOptions::from_env().map_err(|reason| {
-            EngineError::Decode(DecodeError {
-                path: decode::MAX_DECOMPRESSED_ENV.to_string(),
-                reason,
-            })
-        })?;
-        Ok(Self::new(opts))
+        Ok(Self::new(env_decode_options()?))
+    }
+
+    /// [`Engine::from_env`] plus `paths` decoded with its options (see [`decode_all`]),
+    /// built side by side when a core is free: a new DataFusion session takes milliseconds
+    /// that a one-shot command would otherwise spend waiting before it decodes. With a file
+    /// per core, decoding already keeps every core busy and overlapping was slower.
+    pub fn from_env_decoding(paths: &[&Path]) -> Result<(Self, Vec<Profile>), EngineError> {
+        let opts = env_decode_options()?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if paths.len() >= cores {
+            let profiles = decode_all(paths, &opts)?;
+            return Ok((Self::new(opts), profiles));
+        }
+        std::thread::scope(|scope| {
+            let decoding = scope.spawn(|| decode_all(paths, &opts));
+            let engine = Self::new(opts);
+            let profiles = decoding
+                .join()
+                .map_err(|_| EngineError::Query("a decoding thread panicked".into()))??;
+            Ok((engine, profiles))
+        })
     }
 
     pub fn session(&self) -> &SessionContext {
@@ -120,27 +168,9 @@ impl Engine {
         Ok(decode::decode_file(path, &self.decode_options)?)
     }
 
-    /// Decodes several files, as many at once as there are cores (inflating is
-    /// single-threaded); profiles in the order of `paths`, or the first error.
+    /// Decodes several files with this engine's options (see [`decode_all`]).
     pub fn decode_files(&self, paths: &[&Path]) -> Result<Vec<Profile>, EngineError> {
-        let at_once = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut out = Vec::with_capacity(paths.len());
-        for group in paths.chunks(at_once) {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = group
-                    .iter()
-                    .map(|p| scope.spawn(move || self.decode_file(p)))
-                    .collect();
-                for h in handles {
-                    let p = h
-                        .join()
-                        .map_err(|_| EngineError::Query("a decoding thread panicked".into()))?;
-                    out.push(p?);
-                }
-                Ok::<(), EngineError>(())
-            })?;
-        }
-        Ok(out)
+        decode_all(paths, &self.decode_options)
     }
 
     /// The id the next added profile gets (a profile built elsewhere can be given it).
