@@ -72,6 +72,10 @@ pub fn env_decode_options() -> Result<DecodeOptions, EngineError> {
 /// Decodes several files, as many at once as there are cores (inflating is
 /// single-threaded); profiles in the order of `paths`, or the first error.
 pub fn decode_all(paths: &[&Path], opts: &DecodeOptions) -> Result<Vec<Profile>, EngineError> {
+    if let [one] = paths {
+        // No thread to start for a single file.
+        return Ok(vec![decode::decode_file(one, opts)?]);
+    }
     let at_once = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut out = Vec::with_capacity(paths.len());
     for group in paths.chunks(at_once) {

@@ -526,24 +526,21 @@ impl Merger {
                 .collect(),
         };
         let next = self.out.sample.len();
-        let sample = match self.samples.entry(key) {
+        match self.samples.entry(key) {
             Entry::Occupied(e) => {
                 for (a, b) in self.out.sample[*e.get()].value.iter_mut().zip(&values) {
                     *a = a.wrapping_add(*b);
                 }
-                return;
             }
             Entry::Vacant(e) => {
-                let sample = Sample {
+                self.out.sample.push(Sample {
                     location_id: e.key().locations.clone(),
                     value: values,
                     label: labels_of(e.key()),
-                };
+                });
                 e.insert(next);
-                sample
             }
-        };
-        self.out.sample.push(sample);
+        }
     }
 }
 
