@@ -2,9 +2,12 @@
 -- leaf is each sample's lowest remaining depth; cum counts each (sample, node) once;
 -- inline_frames: any of the node's frames is an inlined line. (v and d are one sample's
 -- values, equal on all its rows: MAX picks them, several times faster than ANY_VALUE.)
+-- {{mean}} is FALSE outside mean mode, where the divisor sums fold to 0 and the optimizer
+-- drops them.
 SELECT c.node_id,
-       COALESCE(f.flat, 0) AS flat, COALESCE(f.flat_div, 0) AS flat_div,
-       c.cum, c.cum_div, c.inline_frames
+       COALESCE(f.flat, 0) AS flat,
+       CASE WHEN {{mean}} THEN COALESCE(f.flat_div, 0) ELSE 0 END AS flat_div,
+       c.cum, CASE WHEN {{mean}} THEN c.cum_div ELSE 0 END AS cum_div, c.inline_frames
 FROM (
     SELECT node_id, SUM(v) AS cum, SUM(d) AS cum_div, bool_or(inl) AS inline_frames
     FROM (

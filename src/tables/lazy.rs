@@ -138,12 +138,13 @@ impl TableProvider for LazyTable {
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        // Inexact: we only skip whole profiles; DataFusion still applies the filter.
+        // Exact: `scan` emits only the profiles these filters allow, so DataFusion need
+        // not filter every generated row again (nor generate the profile_id column).
         Ok(filters
             .iter()
             .map(|f| {
                 if profile_id_filter(f).is_some() {
-                    TableProviderFilterPushDown::Inexact
+                    TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Unsupported
                 }

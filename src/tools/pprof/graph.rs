@@ -141,6 +141,8 @@ pub struct Rows {
     pub decisions: Decisions,
     pub value: String,
     pub divisor: String,
+    /// Mean mode: the divisor sums are needed (else the queries let them fold away).
+    pub mean: bool,
     /// No frame was removed (no hide/show/prune_from/noinlines): each sample's leaf is
     /// still its depth-0 frame.
     pub whole_stacks: bool,
@@ -148,6 +150,16 @@ pub struct Rows {
     pub nodes: Option<std::sync::Arc<crate::tables::nodes::NodeMap>>,
     /// No show_from/prune_from stage cut the stacks (the generated edge marks still hold).
     pub uncut: bool,
+}
+
+impl Rows {
+    /// The `mean` parameter of the node and edge queries.
+    pub fn mean_param(&self) -> (&'static str, Param) {
+        (
+            "mean",
+            Param::Sql(if self.mean { "TRUE" } else { "FALSE" }.into()),
+        )
+    }
 }
 
 fn q(name: &str) -> String {
@@ -268,6 +280,7 @@ pub fn rows_of(
         decisions,
         value,
         divisor,
+        mean: o.mean,
         nodes: custom_nodes,
         whole_stacks,
         uncut,
@@ -417,7 +430,7 @@ pub async fn all_nodes(
     let sql = format!(
         "{}{}",
         rows.with,
-        query.render(&[("input", Param::Sql("g".into()))])?
+        query.render(&[("input", Param::Sql("g".into())), rows.mean_param()])?
     );
     // Unfiltered aggregations are the same on every call: remembered on the profile.
     let r = if rows.udfs.is_empty() {
@@ -672,7 +685,7 @@ pub async fn edges(engine: &Engine, rows: &Rows, of: &[u32]) -> Result<Vec<Edge>
     let sql = format!(
         "{}{}",
         rows.with,
-        query.render(&[("input", Param::Sql(input))])?
+        query.render(&[("input", Param::Sql(input)), rows.mean_param()])?
     );
     let r = engine.sql_with_udfs(&sql, &udfs).await?;
     let mut out = Vec::new();
