@@ -2,8 +2,8 @@
 -- counted once per (sample, caller, callee), self edges skipped; inline if every
 -- contributing callee frame is an inlined line. Parameters: input (graph rows with
 -- parent_id). {{mean}}: FALSE outside mean mode (the divisor sum folds to 0).
-SELECT parent_id, node_id, SUM(v) AS weight, CASE WHEN {{mean}} THEN SUM(d) ELSE 0 END AS weight_div,
-       bool_and(inl) AS inline
+SELECT parent_id, node_id, SUM(v) AS weight,
+       CASE WHEN {{mean}} THEN SUM(d) ELSE 0 END AS weight_div, bool_and(inl) AS inline
 FROM (
     SELECT sample_id, parent_id, node_id, MAX(v) AS v, MAX(d) AS d,
            bool_and(is_inline) AS inl

@@ -5,7 +5,8 @@
 -- drops them.
 SELECT node_id,
        COALESCE(SUM(v) FILTER (WHERE depth = 0), 0) AS flat,
-       CASE WHEN {{mean}} THEN COALESCE(SUM(d) FILTER (WHERE depth = 0), 0) ELSE 0 END AS flat_div,
+       CASE WHEN {{mean}} THEN COALESCE(SUM(d) FILTER (WHERE depth = 0), 0) ELSE 0 END
+           AS flat_div,
        COALESCE(SUM(v) FILTER (WHERE first_in_stack), 0) AS cum,
        CASE WHEN {{mean}} THEN COALESCE(SUM(d) FILTER (WHERE first_in_stack), 0) ELSE 0 END
            AS cum_div,
