@@ -35,7 +35,9 @@ fn main() -> ExitCode {
             // is torn down anyway. Everything the command wrote is complete by now: files
             // are renamed into place and the runtime, dropped in `run`, has joined its
             // blocking threads.
-            if std::io::stdout().flush().is_err() || std::io::stderr().flush().is_err() {
+            // stderr is unbuffered: only stdout can still hold output.
+            if let Err(e) = std::io::stdout().flush() {
+                eprintln!("profctl: writing the output: {e}");
                 return ExitCode::FAILURE;
             }
             // SAFETY: `_exit` ends the process at once; no Rust state is observed after it.
