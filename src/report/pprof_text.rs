@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::tabwriter::align_right;
 use crate::tools::pprof::diff_top::DiffTopReport;
 use crate::tools::pprof::meta::MetaReport;
+use crate::tools::pprof::traces::TraceSample;
 use crate::tools::pprof::{ListReport, PeekReport, TagsReport, TopReport, TracesReport};
 
 /// `go tool pprof -top` text.
@@ -85,7 +86,10 @@ impl FrameLines {
     const INDENT: &str = "             ";
 
     fn new(names: &[String]) -> Self {
-        let mut text = String::new();
+        // Sized exactly: grown by doubling, the text's copies fault in twice its size.
+        let per_name = 2 * Self::INDENT.len() + "\n (inline)\n".len();
+        let size = names.iter().map(|n| 2 * n.len() + per_name).sum::<usize>() + per_name;
+        let mut text = String::with_capacity(size);
         let mut spans = Vec::with_capacity(names.len() + 1);
         let push = |text: &mut String, name: &str, suffix: &str| {
             text.push_str(Self::INDENT);
@@ -130,11 +134,63 @@ pub fn traces(r: &TracesReport) -> String {
 /// `go tool pprof -traces` text, written as it is made: a large profile's runs to
 /// megabytes, which a CLI streams rather than holds.
 pub fn write_traces(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result {
+    // Below this many frames a second thread costs more than it saves.
+    const TWO_THREADS_FROM: usize = 1 << 16;
+    if r.frames.len() >= TWO_THREADS_FROM {
+        return write_traces_on_two_threads(out, r);
+    }
     for h in &r.header {
         writeln!(out, "{h}")?;
     }
+    write_trace_samples(out, r, &FrameLines::new(&r.names), &r.samples)?;
+    writeln!(out, "{TRACES_SEPARATOR}")
+}
+
+/// `write_traces`, with the later half of the frames formatted on another thread while
+/// this one writes the first: the same text, in about half the time on two cores.
+fn write_traces_on_two_threads(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result {
+    // The helper's text waits until this thread has written the first half, so it is
+    // held whole, in chunks of this size.
+    const CHUNK: usize = 1 << 20;
+    let half = r.frames.len() / 2;
+    let mid = r.samples.partition_point(|s| s.frames.start < half);
+    let (first, second) = r.samples.split_at(mid);
     let lines = FrameLines::new(&r.names);
-    for s in &r.samples {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let lines = &lines;
+        scope.spawn(move || {
+            let mut chunk = String::with_capacity(CHUNK + 4096);
+            for s in second {
+                let _ = write_trace_samples(&mut chunk, r, lines, std::slice::from_ref(s));
+                if chunk.len() >= CHUNK {
+                    let full = std::mem::replace(&mut chunk, String::with_capacity(CHUNK + 4096));
+                    // A closed channel means the writer failed: stop formatting.
+                    if tx.send(full).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(chunk);
+        });
+        for h in &r.header {
+            writeln!(out, "{h}")?;
+        }
+        write_trace_samples(out, r, lines, first)?;
+        for chunk in rx {
+            out.write_str(&chunk)?;
+        }
+        writeln!(out, "{TRACES_SEPARATOR}")
+    })
+}
+
+fn write_trace_samples(
+    out: &mut impl Write,
+    r: &TracesReport,
+    lines: &FrameLines,
+    samples: &[TraceSample],
+) -> std::fmt::Result {
+    for s in samples {
         writeln!(out, "{TRACES_SEPARATOR}")?;
         for l in &s.labels {
             writeln!(out, "{:>10}:  {}", l.key, l.value)?;
@@ -149,7 +205,7 @@ pub fn write_traces(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result 
             }
         }
     }
-    writeln!(out, "{TRACES_SEPARATOR}")
+    Ok(())
 }
 
 /// `go tool pprof -tags` text (current upstream layout: shares of the profile total).
@@ -383,5 +439,68 @@ mod tests {
         let mut all = Head::new(String::new(), 0);
         all.write_str("a\nb\nc\n").unwrap();
         assert_eq!(all.finish().unwrap(), "a\nb\nc\n");
+    }
+
+    /// Traces long enough for two threads print exactly what one thread prints.
+    #[test]
+    fn traces_text_is_the_same_on_two_threads() {
+        use crate::tools::pprof::traces::{TraceFrame, TraceLabel};
+        use crate::tools::pprof::ValueFormat;
+        let names: Vec<String> = (0..50).map(|i| format!("pkg.func{i}")).collect();
+        let (mut samples, mut frames) = (Vec::new(), Vec::new());
+        for s in 0..9000usize {
+            let start = frames.len();
+            for d in 0..(s % 23) {
+                frames.extend(TraceFrame::new(((s + d) % 51) as u32, d % 5 == 1));
+            }
+            samples.push(TraceSample {
+                sample_id: s as u64,
+                value: s as i64,
+                value_fmt: format!("{s}ms"),
+                labels: (s % 7 == 0)
+                    .then(|| TraceLabel {
+                        key: "k".into(),
+                        value: format!("v{s}"),
+                    })
+                    .into_iter()
+                    .collect(),
+                frames: start..frames.len(),
+            });
+        }
+        let r = TracesReport {
+            profile: "p".into(),
+            sample_type: "cpu".into(),
+            unit: ValueFormat::per_value("nanoseconds"),
+            total: 1,
+            header: vec!["File: p".into(), "Type: cpu".into()],
+            samples,
+            frames,
+            names,
+            total_samples: 9000,
+            truncated: false,
+            warnings: Vec::new(),
+        };
+        assert!(
+            r.frames.len() >= (1 << 16),
+            "too few frames for two threads"
+        );
+        let mut one = String::new();
+        for h in &r.header {
+            writeln!(one, "{h}").unwrap();
+        }
+        write_trace_samples(&mut one, &r, &FrameLines::new(&r.names), &r.samples).unwrap();
+        writeln!(one, "{TRACES_SEPARATOR}").unwrap();
+        let mut two = String::new();
+        write_traces(&mut two, &r).unwrap();
+        assert_eq!(one.len(), two.len());
+        assert!(one == two);
+        // Cut by a line limit, the count of the rest covers both halves.
+        let mut head = Head::new(String::new(), 3);
+        write_traces(&mut head, &r).unwrap();
+        let cut = one.lines().count() - 3;
+        assert!(head
+            .finish()
+            .unwrap()
+            .ends_with(&format!("... {cut} more lines (--lines 0 prints all)\n")));
     }
 }

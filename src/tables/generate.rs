@@ -235,22 +235,60 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, needs: &FrameNeeds) -> FrameRows {
 /// even through recursion (pprof's edge weights). Root rows (no caller) are false.
 fn first_edges(lp: &LoadedProfile, r: &FrameRows) -> Vec<bool> {
     let sym = &lp.symbols;
-    let n = r.sample.len();
-    let name = |i: usize| sym.frames[r.frame[i] as usize].name;
-    // Per pair, the last sample that used it: no per-sample set to clear.
-    let mut seen: foldhash::HashMap<(u32, u32), u32> = Default::default();
-    (0..n)
-        .map(|i| {
-            if i + 1 >= n || r.sample[i + 1] != r.sample[i] {
-                return false;
+    first_edge_flags(&r.sample, sym.names.len(), |i| {
+        sym.frames[r.frame[i] as usize].name
+    })
+}
+
+/// `first_edges` over rows given by their sample and function name (`name(row)`, below
+/// `n_names`).
+fn first_edge_flags(sample: &[u32], n_names: usize, name: impl Fn(usize) -> u32) -> Vec<bool> {
+    // Past this many repeated callees in one sample, its pairs are hashed rather than
+    // searched for leaf-ward: deep recursion stays linear.
+    const SCAN_REPEATS: u32 = 8;
+    let n = sample.len();
+    // A pair can repeat in a sample only if its callee does (recursion): a per-function
+    // stamp of the last sample it was a callee in decides most rows, and only a repeated
+    // callee needs its pair looked for among the sample's earlier rows.
+    let mut callee_seen = vec![u32::MAX; n_names];
+    let mut pairs: foldhash::HashSet<(u32, u32)> = Default::default();
+    let mut pairs_sample = u32::MAX;
+    let (mut sample_start, mut repeats) = (0, 0u32);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let s = sample[i];
+        if i == 0 || sample[i - 1] != s {
+            sample_start = i;
+            repeats = 0;
+        }
+        if i + 1 >= n || sample[i + 1] != s {
+            out.push(false);
+            continue;
+        }
+        let pair = (name(i + 1), name(i));
+        let stamp = &mut callee_seen[pair.1 as usize];
+        if *stamp != s {
+            *stamp = s;
+            if pairs_sample == s {
+                pairs.insert(pair);
             }
-            let s = r.sample[i];
-            match seen.insert((name(i + 1), name(i)), s) {
-                Some(prev) => prev != s,
-                None => true,
-            }
-        })
-        .collect()
+            out.push(true);
+            continue;
+        }
+        repeats += 1;
+        if repeats <= SCAN_REPEATS {
+            let earlier = (sample_start..i).any(|j| name(j) == pair.1 && name(j + 1) == pair.0);
+            out.push(!earlier);
+            continue;
+        }
+        if pairs_sample != s {
+            pairs.clear();
+            pairs_sample = s;
+            pairs.extend((sample_start..i).map(|j| (name(j + 1), name(j))));
+        }
+        out.push(pairs.insert(pair));
+    }
+    out
 }
 
 fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, ArrowError> {
@@ -429,4 +467,47 @@ fn labels(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
         out.push(a);
     }
     finish(req.schema, out, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_edge_flags;
+
+    /// The definition: a row's (caller, function) pair has not occurred leaf-ward of it in
+    /// its sample.
+    fn by_definition(sample: &[u32], names: &[u32]) -> Vec<bool> {
+        let n = sample.len();
+        (0..n)
+            .map(|i| {
+                let has_caller = i + 1 < n && sample[i + 1] == sample[i];
+                let pair = |j: usize| (names[j + 1], names[j]);
+                let earlier = (0..i).rev().take_while(|&j| sample[j] == sample[i]);
+                has_caller && earlier.clone().all(|j| pair(j) != pair(i))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn first_edges_match_the_definition_through_recursion() {
+        // Stacks over three names, so recursion (A B A B ...) and repeated callees with
+        // new callers (A B, C B) are frequent, some deep enough for more than
+        // SCAN_REPEATS repeats; a small LCG keeps the cases reproducible.
+        let mut state = 0x2545_f491_u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ((state >> 33) % m) as u32
+        };
+        let (mut sample, mut names) = (Vec::new(), Vec::new());
+        for s in 0..400 {
+            for _ in 0..=next(if s % 4 == 0 { 60 } else { 9 }) {
+                sample.push(s);
+                names.push(next(3));
+            }
+        }
+        let got = first_edge_flags(&sample, 3, |i| names[i]);
+        assert_eq!(got, by_definition(&sample, &names));
+        assert!(got.iter().any(|&f| f) && got.iter().any(|&f| !f));
+    }
 }

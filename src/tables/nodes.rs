@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use datafusion::arrow::array::Array;
 use foldhash::HashMap;
 
 use super::symbols::{path_base, unnamed_frame_name, Symbols};
@@ -100,10 +101,24 @@ pub fn build_with(
     let mut ids: HashMap<String, u32> = HashMap::default();
     let mut names: Vec<String> = Vec::new();
     let mut node_of = Vec::with_capacity(symbols.frames.len());
+    // At functions granularity a named frame's node is its name alone, which the symbols
+    // have interned already: its node is found by that id, with no string built.
+    let by_name_id = granularity == "functions";
+    let mut node_of_name = vec![u32::MAX; if by_name_id { symbols.names.len() } else { 0 }];
     for (li, loc) in profile.locations.iter().enumerate() {
         for f in symbols.location_frames(li as u32) {
             let func = profile.function(f.function_id);
             let name = func.map_or("", |fun| profile.str_i64(fun.name));
+            if by_name_id && !name.is_empty() {
+                if let Some(slot) = node_of_name.get_mut(f.name as usize) {
+                    if *slot == u32::MAX {
+                        *slot = names.len() as u32;
+                        names.push(name.to_string());
+                    }
+                    node_of.push(*slot);
+                    continue;
+                }
+            }
             let file = func
                 .map(|fun| profile.str_i64(fun.filename))
                 .filter(|s| !s.is_empty())
