@@ -3,9 +3,10 @@
 
 use foldhash::HashMap;
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{StringArray, StringBuilder};
+use datafusion::arrow::array::{Array, StringArray, StringBuilder};
 
 use crate::decode::Profile;
 
@@ -54,13 +55,34 @@ struct Interner<'a> {
 
 impl<'a> Interner<'a> {
     fn intern(&mut self, s: Cow<'a, str>) -> u32 {
-        if let Some(&id) = self.ids.get(s.as_ref()) {
-            return id;
+        // One hash per string: the entry is both the lookup and the insert.
+        let next = self.values.len() as u32;
+        match self.ids.entry(s) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                self.values.push(e.key().clone());
+                e.insert(next);
+                next
+            }
         }
-        let id = self.values.len() as u32;
-        self.values.push(s.clone());
-        self.ids.insert(s, id);
-        id
+    }
+
+    /// `intern` for string-table entry `index`, remembered by index in `memo`: many
+    /// functions share a file, and its text is hashed once, not once per function.
+    fn intern_index(&mut self, profile: &'a Profile, memo: &mut [u32], index: i64) -> Option<u32> {
+        let text = profile.str_i64(index);
+        if text.is_empty() {
+            return None;
+        }
+        let slot = usize::try_from(index).ok().and_then(|i| memo.get_mut(i));
+        match slot {
+            Some(slot) if *slot != u32::MAX => Some(*slot),
+            Some(slot) => {
+                *slot = self.intern(Cow::Borrowed(text));
+                Some(*slot)
+            }
+            None => Some(self.intern(Cow::Borrowed(text))),
+        }
     }
 
     fn into_array(self) -> Arc<StringArray> {
@@ -102,15 +124,15 @@ pub fn build(profile: &Profile) -> Symbols {
     let mut files = Interner::default();
     // Names and files are interned once per function, not once per line: far fewer
     // functions than lines, and no string is built for a named function.
+    let n_strings = profile.strings.len();
+    let (mut name_memo, mut file_memo) = (vec![u32::MAX; n_strings], vec![u32::MAX; n_strings]);
     let func_syms: Vec<(Option<u32>, Option<u32>)> = profile
         .functions
         .iter()
         .map(|f| {
-            let name = profile.str_i64(f.name);
-            let file = profile.str_i64(f.filename);
             (
-                (!name.is_empty()).then(|| names.intern(Cow::Borrowed(name))),
-                (!file.is_empty()).then(|| files.intern(Cow::Borrowed(file))),
+                names.intern_index(profile, &mut name_memo, f.name),
+                files.intern_index(profile, &mut file_memo, f.filename),
             )
         })
         .collect();
