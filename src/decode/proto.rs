@@ -141,32 +141,79 @@ pub struct ProfileMessage {
 #[derive(Debug)]
 pub struct StringTable {
     strings: Vec<String>,
-    index: foldhash::HashMap<String, i64>,
+    /// Positions in `strings`, found by the text's hash: each text is held (and hashed)
+    /// once, where a map keyed by text would hold a second copy.
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Default for StringTable {
     fn default() -> Self {
-        let mut t = Self {
-            strings: Vec::new(),
-            index: foldhash::HashMap::default(),
-        };
-        t.add("");
-        t
+        Self::with_capacity(0)
     }
 }
 
 impl StringTable {
+    /// A table with room for `n` strings besides "".
+    pub fn with_capacity(n: usize) -> Self {
+        let mut t = Self {
+            strings: Vec::with_capacity(n + 1),
+            index: hashbrown::HashTable::with_capacity(n + 1),
+            hasher: Default::default(),
+        };
+        t.add("");
+        t
+    }
+
     pub fn add(&mut self, s: &str) -> i64 {
-        if let Some(&i) = self.index.get(s) {
-            return i;
+        use std::hash::BuildHasher;
+        let Self {
+            strings,
+            index,
+            hasher,
+        } = self;
+        let entry = index.entry(
+            hasher.hash_one(s),
+            |&i| strings[i as usize] == s,
+            |&i| hasher.hash_one(strings[i as usize].as_str()),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => i64::from(*e.get()),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let i = strings.len();
+                e.insert(i as u32);
+                strings.push(s.to_string());
+                i as i64
+            }
         }
-        let i = self.strings.len() as i64;
-        self.strings.push(s.to_string());
-        self.index.insert(s.to_string(), i);
-        i
     }
 
     pub fn into_vec(self) -> Vec<String> {
         self.strings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StringTable;
+
+    /// Equal texts share an id, new texts get the next one, and ids stay right as the
+    /// index outgrows the room it was made with.
+    #[test]
+    fn string_table_ids_are_first_seen_positions() {
+        let mut t = StringTable::with_capacity(2);
+        let texts: Vec<String> = (0..500).map(|i| format!("s{}", i % 300)).collect();
+        let ids: Vec<i64> = texts.iter().map(|s| t.add(s)).collect();
+        assert_eq!(t.add(""), 0);
+        for (s, &id) in texts.iter().zip(&ids) {
+            assert_eq!(t.add(s), id);
+        }
+        let table = t.into_vec();
+        assert_eq!(table.len(), 301);
+        assert_eq!(table[0], "");
+        for (s, &id) in texts.iter().zip(&ids) {
+            assert_eq!(&table[id as usize], s);
+        }
+        assert_eq!(ids[..300], (1..=300).collect::<Vec<i64>>()[..]);
     }
 }

@@ -54,6 +54,13 @@ struct Interner<'a> {
 }
 
 impl<'a> Interner<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            ids: HashMap::with_capacity_and_hasher(n, Default::default()),
+            values: Vec::with_capacity(n),
+        }
+    }
+
     fn intern(&mut self, s: Cow<'a, str>) -> u32 {
         // One hash per string: the entry is both the lookup and the insert.
         let next = self.values.len() as u32;
@@ -120,7 +127,9 @@ pub(crate) fn unnamed_frame_name(profile: &Profile, location: usize) -> String {
 }
 
 pub fn build(profile: &Profile) -> Symbols {
-    let mut names = Interner::default();
+    // About one name per function: sized for that, the name table never rehashes. Files
+    // are few.
+    let mut names = Interner::with_capacity(profile.functions.len());
     let mut files = Interner::default();
     // Names and files are interned once per function, not once per line: far fewer
     // functions than lines, and no string is built for a named function.

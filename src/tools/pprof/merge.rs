@@ -257,9 +257,12 @@ struct MappingKey {
 struct LocationKey {
     addr: u64,
     mapping_id: u64,
-    /// pprof's line key slots (see `map_location`); None is an empty slot. Go compares
-    /// them as hex strings, which are equal exactly when these numbers are.
-    lines: Vec<Option<i128>>,
+    /// pprof's line key slots 0..=2n of n lines (see `map_location`); the later ones are
+    /// always empty. Go compares them as hex strings, which are equal exactly when these
+    /// numbers are.
+    lines: Box<[i64]>,
+    /// Slot 0 (the first line's function) is the only one that can be empty.
+    first_slot_empty: bool,
     is_folded: bool,
 }
 
@@ -419,15 +422,26 @@ impl Merger {
             });
         }
         // pprof sizes this array len*3 but indexes it i*2..i*2+2, so a line's column is
-        // overwritten by the next line's function: reproduce it, it decides identity.
-        let mut slots: Vec<Option<i128>> = vec![None; lines.len() * 3];
+        // overwritten by the next line's function: reproduce it, it decides identity. The
+        // slots past 2n are never written, and only slot 0 can stay empty (a later line
+        // without a function leaves the column before it). Function ids are merged ids,
+        // far below 2^63, so every slot fits an i64.
+        let mut slots = vec![
+            0i64;
+            if lines.is_empty() {
+                0
+            } else {
+                lines.len() * 2 + 1
+            }
+        ];
         for (i, l) in lines.iter().enumerate() {
             if l.function_id != 0 {
-                slots[i * 2] = Some(i128::from(l.function_id));
+                slots[i * 2] = l.function_id as i64;
             }
-            slots[i * 2 + 1] = Some(i128::from(l.line));
-            slots[i * 2 + 2] = Some(i128::from(l.column));
+            slots[i * 2 + 1] = l.line;
+            slots[i * 2 + 2] = l.column;
         }
+        let first_slot_empty = lines.first().is_some_and(|l| l.function_id == 0);
         let (mapping_id, rel) = match mapping {
             Some((m, _)) => (
                 m as u64 + 1,
@@ -438,7 +452,8 @@ impl Merger {
         let key = LocationKey {
             addr: rel,
             mapping_id,
-            lines: slots,
+            lines: slots.into_boxed_slice(),
+            first_slot_empty,
             is_folded: src.is_folded,
         };
         let next = self.out.location.len() as u64 + 1;
@@ -533,10 +548,11 @@ impl Merger {
                 }
             }
             Entry::Vacant(e) => {
+                // Locations and labels come from the key when the merge ends (`take_keys`):
+                // each list is built once, not copied.
                 self.out.sample.push(Sample {
-                    location_id: e.key().locations.clone(),
                     value: values,
-                    label: labels_of(e.key()),
+                    ..Sample::default()
                 });
                 e.insert(next);
             }
@@ -579,7 +595,9 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     // Sized for the largest source, so merging similar profiles never rehashes.
     let most = |n: fn(&Profile) -> usize| sources.iter().map(|s| n(s.profile)).max().unwrap_or(0);
     let mut m = Merger {
-        strings: StringTable::default(),
+        strings: StringTable::with_capacity(most(|p| {
+            datafusion::arrow::array::Array::len(p.strings.as_ref())
+        })),
         out: ProfileMessage::default(),
         mappings: HashMap::new(),
         functions: HashMap::with_capacity(most(|p| p.functions.len())),
@@ -671,7 +689,11 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         samples,
     } = m;
     out.string_table = strings.into_vec();
-    drop_elsewhere((mappings, functions, locations, samples));
+    for (key, i) in samples {
+        out.sample[i].label = labels_of(&key);
+        out.sample[i].location_id = key.locations;
+    }
+    drop_elsewhere((mappings, functions, locations));
     Ok((out, has_zero))
 }
 
@@ -683,4 +705,61 @@ pub fn drop_elsewhere<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new()
         .name("profsql-drop".into())
         .spawn(move || drop(v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{merge, Source};
+    use crate::decode::proto::{Function, Line, Location, ProfileMessage, Sample, ValueType};
+
+    /// pprof's location key lets a line's column be overwritten by the next line's
+    /// function, so locations that differ only there are one location (and their samples
+    /// one sample); a different line number keeps them apart.
+    #[test]
+    fn location_identity_follows_pprofs_line_key() {
+        let line = |function_id, line, column| Line {
+            function_id,
+            line,
+            column,
+        };
+        let location = |id, first: Line| Location {
+            id,
+            line: vec![first, line(2, 20, 0)],
+            ..Default::default()
+        };
+        let function = |id, name| Function {
+            id,
+            name,
+            ..Default::default()
+        };
+        let sample = |location, value| Sample {
+            location_id: vec![location],
+            value: vec![value],
+            label: Vec::new(),
+        };
+        let msg = ProfileMessage {
+            string_table: ["", "samples", "count", "f", "g"]
+                .map(String::from)
+                .to_vec(),
+            sample_type: vec![ValueType { r#type: 1, unit: 2 }],
+            function: vec![function(1, 3), function(2, 4)],
+            location: vec![
+                location(1, line(1, 10, 5)),
+                location(2, line(1, 10, 9)),
+                location(3, line(1, 11, 5)),
+            ],
+            sample: vec![sample(1, 1), sample(2, 10), sample(3, 100)],
+            ..Default::default()
+        };
+        let p = crate::decode::from_message("m", msg).unwrap();
+        let (out, has_zero) = merge(&[Source::new(&p)]).unwrap();
+        assert!(!has_zero);
+        assert_eq!(out.location.len(), 2);
+        let by_location: Vec<(Vec<u64>, Vec<i64>)> = out
+            .sample
+            .iter()
+            .map(|s| (s.location_id.clone(), s.value.clone()))
+            .collect();
+        assert_eq!(by_location, [(vec![1], vec![11]), (vec![2], vec![100])]);
+    }
 }
