@@ -103,3 +103,66 @@ fn size_hint(data: &[u8], container: Container, cap: u64) -> usize {
         .min(usize::try_from(cap).unwrap_or(usize::MAX))
         .min(1 << 30)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::decompress;
+
+    fn gzip(raw: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(raw).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn varied(n: u32, seed: u32) -> Vec<u8> {
+        (0..n)
+            .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 24) as u8)
+            .collect()
+    }
+
+    /// Every member is read, as Go's reader does (also when two members are equal, so the
+    /// last trailer matches the first member alone); a trailer whose size does not match
+    /// and a size over the cap are refused.
+    #[test]
+    fn every_gzip_member_is_read_and_bad_sizes_refused() {
+        let raw = varied(300_000, 7);
+        let one = gzip(&raw);
+        assert_eq!(&*decompress(&one, u64::MAX).unwrap(), &raw[..]);
+
+        let mut twice = one.clone();
+        twice.extend_from_slice(&one);
+        assert_eq!(
+            &*decompress(&twice, u64::MAX).unwrap(),
+            &[&raw[..], &raw[..]].concat()[..]
+        );
+
+        let other = varied(1000, 9);
+        let mut two = gzip(&other);
+        two.extend_from_slice(&one);
+        assert_eq!(
+            &*decompress(&two, u64::MAX).unwrap(),
+            &[&other[..], &raw[..]].concat()[..]
+        );
+
+        let mut lying = one.clone();
+        let n = lying.len();
+        lying[n - 4..].copy_from_slice(&(raw.len() as u32 - 1).to_le_bytes());
+        assert!(decompress(&lying, u64::MAX).is_err());
+
+        // Over the cap.
+        assert!(decompress(&one, 1000).is_err());
+    }
+
+    #[test]
+    fn corrupt_or_truncated_gzip_is_refused() {
+        let raw = varied(100_000, 3);
+        let mut bad = gzip(&raw);
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x55;
+        assert!(decompress(&bad, u64::MAX).is_err());
+        let cut = gzip(&raw)[..mid].to_vec();
+        assert!(decompress(&cut, u64::MAX).is_err());
+    }
+}
