@@ -426,14 +426,8 @@ impl Merger {
         // slots past 2n are never written, and only slot 0 can stay empty (a later line
         // without a function leaves the column before it). Function ids are merged ids,
         // far below 2^63, so every slot fits an i64.
-        let mut slots = vec![
-            0i64;
-            if lines.is_empty() {
-                0
-            } else {
-                lines.len() * 2 + 1
-            }
-        ];
+        // (No lines: one slot, the same 0 for every such location.)
+        let mut slots = vec![0i64; lines.len() * 2 + 1];
         for (i, l) in lines.iter().enumerate() {
             if l.function_id != 0 {
                 slots[i * 2] = l.function_id as i64;
@@ -548,8 +542,8 @@ impl Merger {
                 }
             }
             Entry::Vacant(e) => {
-                // Locations and labels come from the key when the merge ends (`take_keys`):
-                // each list is built once, not copied.
+                // Locations and labels are moved in from the key when the merge ends (in
+                // `merge`): each list is built once, not copied.
                 self.out.sample.push(Sample {
                     value: values,
                     ..Sample::default()
