@@ -1,8 +1,10 @@
 //! `profctl`: the profsql tools as subcommands. All work is done by the library.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::Parser;
 use profsql::cli::profctl;
 use profsql::registry::Registry;
 
@@ -15,12 +17,20 @@ use profsql::registry::Registry;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn run() -> anyhow::Result<()> {
-    let registry = Registry::new();
-    let matches = profctl::command(&registry).get_matches();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let leftovers = runtime.block_on(profctl::run_matches(matches, &registry))?;
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    let leftovers = if profctl::is_dedicated(&argv) {
+        let args = profctl::Args::parse_from(&argv);
+        runtime()?.block_on(profctl::run(args))?
+    } else {
+        let registry = Registry::new();
+        let matches = profctl::command(&registry).get_matches_from(&argv);
+        runtime()?.block_on(profctl::run_matches(matches, &registry))?
+    };
     // The process ends here; the OS takes the memory back faster than freeing would.
     std::mem::forget(leftovers);
     Ok(())

@@ -389,6 +389,19 @@ impl Leftovers {
     }
 }
 
+/// Whether `argv` (program name first) names one of the dedicated `pprof` subcommands.
+/// Those parse with [`Args`] alone, so the registry (every tool's spec and JSON schema,
+/// ~2 ms of a cold command before its file is even opened) need not be built.
+pub fn is_dedicated(argv: &[std::ffi::OsString]) -> bool {
+    let [_, group, sub, ..] = argv else {
+        return false;
+    };
+    group == "pprof"
+        && Args::command()
+            .find_subcommand("pprof")
+            .is_some_and(|p| p.find_subcommand(sub).is_some())
+}
+
 /// profctl's whole command line: the dedicated subcommands plus the registry's (`tools`,
 /// `call`, and one per tool without a dedicated subcommand).
 pub fn command(registry: &crate::registry::Registry) -> clap::Command {
@@ -594,5 +607,68 @@ impl<W: Write> std::fmt::Write for IoText<W> {
             self.error.get_or_insert(e);
             std::fmt::Error
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use clap::CommandFactory;
+
+    use super::{command, is_dedicated, Args};
+    use crate::registry::Registry;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn only_dedicated_pprof_subcommands_skip_the_registry() {
+        for sub in [
+            "top",
+            "peek",
+            "list",
+            "traces",
+            "traces_head",
+            "focus_paths",
+            "tags",
+            "meta",
+            "merge",
+            "diff_top",
+        ] {
+            assert!(
+                is_dedicated(&argv(&["profctl", "pprof", sub, "--x"])),
+                "{sub}"
+            );
+        }
+        for words in [
+            &["profctl"][..],
+            &["profctl", "pprof"],
+            &["profctl", "tools"],
+            &["profctl", "pprof", "callgraph"],
+            &["profctl", "top", "pprof"],
+            &["profctl", "pprof", "--help"],
+        ] {
+            assert!(!is_dedicated(&argv(words)), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn dedicated_subcommands_parse_alike_with_and_without_the_registry() {
+        // The fast path must accept and render exactly what the full command line does.
+        let full = command(&Registry::new());
+        let full = full.find_subcommand("pprof").expect("pprof group");
+        let alone = Args::command();
+        let alone = alone.find_subcommand("pprof").expect("pprof group");
+        for sub in alone.get_subcommands() {
+            let name = sub.get_name();
+            let other = full.find_subcommand(name).expect(name);
+            assert_eq!(
+                sub.clone().render_long_help().to_string(),
+                other.clone().render_long_help().to_string(),
+                "{name}"
+            );
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! `pprof.diff_top`: flat and cum of every function before and after, with the change,
 //! in the sample type's own unit (time, bytes or counts), plus pprof's `-diff_base` top.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde::Serialize;
 
@@ -110,8 +111,10 @@ pub async fn diff_top(
             ga.sample_type.unit
         )));
     }
-    // name -> (before flat, before cum, after flat, after cum)
-    let mut by_name: BTreeMap<&str, [i64; 4]> = BTreeMap::new();
+    // name -> (before flat, before cum, after flat, after cum). Hashed, not ordered: the
+    // rows are sorted once below, and only the changed ones.
+    let mut by_name: HashMap<&str, [i64; 4]> =
+        HashMap::with_capacity(gb.nodes.len().max(ga.nodes.len()));
     for n in &gb.nodes {
         let e = by_name.entry(&n.name).or_default();
         e[0] += n.flat_value();
@@ -122,11 +125,32 @@ pub async fn diff_top(
         e[2] += n.flat_value();
         e[3] += n.cum_value();
     }
-    let fmt = ValueFormat::per_value(&ga.sample_type.unit);
-    let mut deltas: Vec<DiffRow> = by_name
+    let compared = |[bf, bc, af, ac]: [i64; 4]| if o.cum { (bc, ac) } else { (bf, af) };
+    let mut changed_rows: Vec<(&str, [i64; 4])> = by_name
         .into_iter()
-        .map(|(name, [bf, bc, af, ac])| {
-            let (b, a) = if o.cum { (bc, ac) } else { (bf, af) };
+        .filter(|&(_, v)| {
+            let (b, a) = compared(v);
+            a != b
+        })
+        .collect();
+    // Names are unique, so this order is total.
+    changed_rows.sort_unstable_by(|(xn, xv), (yn, yv)| {
+        let delta = |v: [i64; 4]| {
+            let (b, a) = compared(v);
+            a - b
+        };
+        delta(*yv).cmp(&delta(*xv)).then_with(|| xn.cmp(yn))
+    });
+    let changed = changed_rows.len();
+    if o.nodecount > 0 {
+        changed_rows.truncate(o.nodecount);
+    }
+    // Formatted last: only the rows reported.
+    let fmt = ValueFormat::per_value(&ga.sample_type.unit);
+    let deltas: Vec<DiffRow> = changed_rows
+        .into_iter()
+        .map(|(name, v @ [bf, bc, af, ac])| {
+            let (b, a) = compared(v);
             DiffRow {
                 name: name.to_string(),
                 before_flat: bf,
@@ -140,13 +164,7 @@ pub async fn diff_top(
                 delta_pct: percentage(a - b, gb.total),
             }
         })
-        .filter(|r| r.delta != 0)
         .collect();
-    deltas.sort_by(|x, y| y.delta.cmp(&x.delta).then_with(|| x.name.cmp(&y.name)));
-    let changed = deltas.len();
-    if o.nodecount > 0 {
-        deltas.truncate(o.nodecount);
-    }
     let mut warnings = diff_base.warnings.clone();
     warnings.dedup();
     Ok(DiffTopReport {

@@ -408,8 +408,9 @@ impl Merger {
             Some((_, offset)) => (src.address as i64).wrapping_add(offset) as u64,
             None => src.address,
         };
-        let mut lines = Vec::new();
-        for l in p.lines_of(&src) {
+        let src_lines = p.lines_of(&src);
+        let mut lines = Vec::with_capacity(src_lines.len());
+        for l in src_lines {
             let function_id = p
                 .function_index
                 .get(l.function_id)
