@@ -90,7 +90,7 @@ pub fn decompress(data: &[u8], cap: u64) -> Result<std::borrow::Cow<'_, [u8]>, R
 
 /// Pre-sizes the output buffer from the gzip ISIZE trailer (size mod 2^32), bounded so that a
 /// lying trailer cannot make us allocate much.
-fn size_hint(data: &[u8], container: Container, cap: u64) -> usize {
+pub(super) fn size_hint(data: &[u8], container: Container, cap: u64) -> usize {
     let fallback = data.len().saturating_mul(4);
     let hint = match container {
         Container::Gzip if data.len() >= 18 => {

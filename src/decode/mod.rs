@@ -5,6 +5,7 @@ mod legacy;
 pub mod model;
 mod parse;
 pub mod proto;
+mod stream;
 mod wire;
 
 use std::path::Path;
@@ -86,6 +87,9 @@ pub fn decode_bytes(name: &str, data: &[u8], opts: &DecodeOptions) -> Result<Pro
     if data.is_empty() {
         return Err(err(Reason::Empty));
     }
+    if let Some(profile) = stream::parse_gzip(data, opts.max_decompressed) {
+        return Ok(profile);
+    }
     let raw = compress::decompress(data, opts.max_decompressed).map_err(err)?;
     parse_named(&raw).map_err(err)
 }
@@ -112,6 +116,11 @@ pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeE
     let data = std::fs::read(path).map_err(|e| err(Reason::Io(e.to_string())))?;
     if data.is_empty() {
         return Err(err(Reason::Empty));
+    }
+    // Gzip, the usual container, is parsed as it inflates. What that refuses goes the
+    // whole-buffer way below, which decodes it alike or says what is wrong.
+    if let Some(profile) = stream::parse_gzip(&data, opts.max_decompressed) {
+        return Ok(profile);
     }
     let inflated = match compress::decompress(&data, opts.max_decompressed).map_err(err)? {
         std::borrow::Cow::Owned(v) => Some(v),

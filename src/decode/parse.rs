@@ -120,6 +120,12 @@ fn int(r: &mut Reader, wire_type: u8, what: &str) -> Result<i64, Reason> {
 
 fn read_header(data: &[u8]) -> Result<Header, Reason> {
     let mut h = Header::default();
+    read_header_into(&mut h, data)?;
+    Ok(h)
+}
+
+/// Reads top-level fields (all but the samples) into `h`; `data` holds whole fields.
+fn read_header_into(h: &mut Header, data: &[u8]) -> Result<(), Reason> {
     let mut r = Reader::new(data);
     while !r.is_empty() {
         let at = r.position();
@@ -183,7 +189,7 @@ fn read_header(data: &[u8]) -> Result<Header, Reason> {
                 .ok_or_else(|| malformed(format!("field {field} at byte {at}: truncated")))?,
         }
     }
-    Ok(h)
+    Ok(())
 }
 
 /// Checks a string index and narrows it.
@@ -304,6 +310,19 @@ fn read_samples(
     n_strings: usize,
 ) -> Result<SampleFindings, Reason> {
     let mut found = SampleFindings::default();
+    read_samples_into(data, store, &mut found, map_id, n_types, n_strings)?;
+    Ok(found)
+}
+
+/// `read_samples` adding to `store` and `found`; `data` holds whole top-level fields.
+fn read_samples_into(
+    data: &[u8],
+    store: &mut SampleStore,
+    found: &mut SampleFindings,
+    map_id: &dyn Fn(u64) -> Option<u32>,
+    n_types: Option<usize>,
+    n_strings: usize,
+) -> Result<(), Reason> {
     let mut r = Reader::new(data);
     let mut values: Vec<i64> = Vec::with_capacity(n_types.unwrap_or(4));
     while !r.is_empty() {
@@ -348,7 +367,7 @@ fn read_samples(
         if let Some(id) = unmapped {
             found.unmapped.get_or_insert((sample_no, id));
             if n_types.is_some() {
-                return Ok(found);
+                return Ok(());
             }
         }
         let first = *found.first_count.get_or_insert(values.len());
@@ -356,14 +375,14 @@ fn read_samples(
         if values.len() != expected && found.count_mismatch.is_none() {
             found.count_mismatch = Some((sample_no, values.len()));
             if n_types.is_some() {
-                return Ok(found);
+                return Ok(());
             }
         }
         store.values.extend_from_slice(&values);
         store.loc_offsets.push(offset(store.loc_index.len())?);
         store.label_offsets.push(offset(store.labels.len())?);
     }
-    Ok(found)
+    Ok(())
 }
 
 fn missing_location(sample_no: usize, id: u64) -> Reason {
@@ -513,19 +532,9 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
     // for that sends us back to a second, sequential samples pass.
     let (header, early) = std::thread::scope(|scope| {
         let header = scope.spawn(|| read_header(data));
-        let mut store = new_store(0, 0);
-        // Every location id takes at least one byte, most two or more: reserving half the
-        // message's size in ids spares the copies (and the pages they touch) of growing by
-        // doubling, and the part never written is never faulted in.
-        store.loc_index.reserve(data.len() / 2);
-        let early = read_samples(
-            data,
-            &mut store,
-            &|id| u32::try_from(id).ok(),
-            None,
-            u32::MAX as usize,
-        )
-        .map(|found| (store, found));
+        let mut store = early_store(data.len());
+        let mut found = SampleFindings::default();
+        let early = early_samples_into(data, &mut store, &mut found).map(|()| (store, found));
         (header.join(), early)
     });
     let h = header.map_err(|_| invalid("internal error: the header reader panicked"))??;
@@ -554,6 +563,77 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
         }
         Ok(store)
     })
+}
+
+/// The store for a samples pass made before the symbols are known, for a message of about
+/// `message_len` bytes.
+fn early_store(message_len: usize) -> SampleStore {
+    let mut store = new_store(0, 0);
+    // Every location id takes at least one byte, most two or more: reserving half the
+    // message's size in ids spares the copies (and the pages they touch) of growing by
+    // doubling, and the part never written is never faulted in.
+    store.loc_index.reserve(message_len / 2);
+    store
+}
+
+/// The samples pass made before the symbols are known: location ids are kept as u32 and
+/// resolved (and label strings checked) by `finish_samples`.
+fn early_samples_into(
+    data: &[u8],
+    store: &mut SampleStore,
+    found: &mut SampleFindings,
+) -> Result<(), Reason> {
+    read_samples_into(
+        data,
+        store,
+        found,
+        &|id| u32::try_from(id).ok(),
+        None,
+        u32::MAX as usize,
+    )
+}
+
+/// `parse` of a message of about `message_len` bytes that arrives in pieces, each a run of
+/// whole top-level fields, in order: `header_pieces` and `sample_pieces` yield the same
+/// pieces, read on two threads while the caller produces them. None when the message is
+/// refused or needs `parse`'s second samples pass: `parse` of the whole message then says
+/// why or does that pass, so a caller falls back to it.
+pub(super) fn parse_pieces(
+    header_pieces: impl Iterator<Item = Arc<Vec<u8>>> + Send,
+    sample_pieces: impl Iterator<Item = Arc<Vec<u8>>>,
+    message_len: usize,
+) -> Option<Profile> {
+    let (header, early) = std::thread::scope(|scope| {
+        let header = scope.spawn(move || {
+            let mut h = Header::default();
+            for piece in header_pieces {
+                read_header_into(&mut h, &piece)?;
+            }
+            Ok::<_, Reason>(h)
+        });
+        let mut store = early_store(message_len);
+        let mut found = SampleFindings::default();
+        // Stopping at an error drops the pieces' source, which tells the producer to stop.
+        let mut early = Ok(());
+        for piece in sample_pieces {
+            early = early_samples_into(&piece, &mut store, &mut found);
+            if early.is_err() {
+                break;
+            }
+        }
+        (header.join(), early.map(|()| (store, found)))
+    });
+    let h = header.ok()?.ok()?;
+    let (store, found) = early.ok()?;
+    if found.unmapped.is_some() {
+        return None;
+    }
+    assemble(h, |n, n_types, location_index| {
+        let mut store = finish_samples(store, found, n_types, location_index, n)?;
+        store.n_types = n_types;
+        Ok(store)
+    })
+    .ok()
 }
 
 /// A profile from a message this program built (a merge's result), with the same checks
