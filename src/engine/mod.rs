@@ -1,6 +1,7 @@
 //! The query engine: a DataFusion session holding every loaded profile's tables.
 
 pub mod canned;
+mod ordered;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -370,6 +371,16 @@ impl Engine {
         query: &str,
         udfs: &[datafusion::logical_expr::ScalarUDF],
     ) -> Result<QueryResult, EngineError> {
+        let started = std::time::Instant::now();
+        let df = with_udfs(self.ctx.state(), udfs).sql(query).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let task = Arc::new(df.task_ctx());
+        let plan = df.create_physical_plan().await?;
+        // Every partition at once when the plan allows (see `ordered`), else on one.
+        if let Some(batches) = ordered::collect_concatenated(&plan, &task).await? {
+            log_query(query, started);
+            return Ok(QueryResult { schema, batches });
+        }
         let mut state = self.ctx.state();
         state.config_mut().options_mut().execution.target_partitions = 1;
         collect(&with_udfs(state, udfs), query).await
