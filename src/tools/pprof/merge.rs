@@ -589,6 +589,19 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     }
     // Sized for the largest source, so merging similar profiles never rehashes.
     let most = |n: fn(&Profile) -> usize| sources.iter().map(|s| n(s.profile)).max().unwrap_or(0);
+    // A source whose samples all get an extra label (`-diff_base`'s base) shares no sample
+    // with the others: its samples add to the count rather than fold into it.
+    let samples = sources
+        .iter()
+        .filter(|s| s.set_label.is_none())
+        .map(|s| s.profile.samples.len())
+        .max()
+        .unwrap_or(0)
+        + sources
+            .iter()
+            .filter(|s| s.set_label.is_some())
+            .map(|s| s.profile.samples.len())
+            .sum::<usize>();
     let mut m = Merger {
         strings: StringTable::with_capacity(most(|p| {
             datafusion::arrow::array::Array::len(p.strings.as_ref())
@@ -597,11 +610,11 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         mappings: HashMap::new(),
         functions: HashMap::with_capacity(most(|p| p.functions.len())),
         locations: HashMap::with_capacity(most(|p| p.locations.len())),
-        samples: HashMap::with_capacity(most(|p| p.samples.len())),
+        samples: HashMap::with_capacity(samples),
     };
     m.out.function.reserve(most(|p| p.functions.len()));
     m.out.location.reserve(most(|p| p.locations.len()));
-    m.out.sample.reserve(most(|p| p.samples.len()));
+    m.out.sample.reserve(samples);
     // Header (pprof's combineHeaders).
     let (mut time, mut duration, mut period) = (0i64, 0i64, 0i64);
     let mut comments: Vec<String> = Vec::new();
