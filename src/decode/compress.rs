@@ -104,17 +104,18 @@ pub(super) fn size_hint(data: &[u8], container: Container, cap: u64) -> usize {
         .min(1 << 30)
 }
 
+/// `raw` gzipped, for the decoding tests.
+#[cfg(test)]
+pub(super) fn gzip(raw: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(raw).unwrap();
+    gz.finish().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
-    use super::decompress;
-
-    fn gzip(raw: &[u8]) -> Vec<u8> {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(raw).unwrap();
-        gz.finish().unwrap()
-    }
+    use super::{decompress, gzip};
 
     fn varied(n: u32, seed: u32) -> Vec<u8> {
         (0..n)

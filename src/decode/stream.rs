@@ -110,15 +110,8 @@ fn whole_fields(buf: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
+    use super::super::compress::gzip;
     use super::*;
-
-    fn gzip(raw: &[u8]) -> Vec<u8> {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(raw).unwrap();
-        gz.finish().unwrap()
-    }
 
     /// A message of `n` length-delimited fields of varied sizes, some longer than a piece.
     fn message(n: usize) -> Vec<u8> {
