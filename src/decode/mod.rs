@@ -103,6 +103,16 @@ pub fn from_message(name: &str, msg: proto::ProfileMessage) -> Result<Profile, D
     })
 }
 
+/// Frees `v` on another thread: a merged profile's tables hold a small allocation per
+/// key or sample, and freeing a large profile's worth one by one takes longer than the
+/// caller should wait. A process that exits first leaves it to the OS.
+pub fn drop_elsewhere<T: Send + 'static>(v: T) {
+    // When no thread can be started, `spawn` drops `v` here, which is just slower.
+    let _ = std::thread::Builder::new()
+        .name("profsql-drop".into())
+        .spawn(move || drop(v));
+}
+
 /// Reads and decodes a profile file.
 pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeError> {
     let name = path.display().to_string();

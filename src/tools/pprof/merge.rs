@@ -16,7 +16,7 @@ use foldhash::{HashMap, HashMapExt};
 use crate::decode::proto::{
     Function, Label, Line, Location, Mapping, ProfileMessage, Sample, StringTable, ValueType,
 };
-use crate::decode::Profile;
+use crate::decode::{drop_elsewhere, Profile};
 
 /// The label `-diff_base` puts on base samples.
 pub const BASE_LABEL: &str = "pprof::base";
@@ -703,16 +703,6 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     }
     drop_elsewhere((mappings, functions, locations));
     Ok((out, has_zero))
-}
-
-/// Frees `v` on another thread: the identity tables hold a small allocation per key, and
-/// freeing a large profile's worth one by one takes longer than the merge's caller
-/// should wait. A process that exits first leaves it to the OS.
-pub fn drop_elsewhere<T: Send + 'static>(v: T) {
-    // When no thread can be started, `spawn` drops `v` here, which is just slower.
-    let _ = std::thread::Builder::new()
-        .name("profsql-drop".into())
-        .spawn(move || drop(v));
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         totals,
     };
     let raw = msg.encode_to_vec();
-    super::merge::drop_elsewhere(msg);
+    crate::decode::drop_elsewhere(msg);
     gzip(&raw)
         .map(|bytes| (bytes, report))
         .map_err(|e| ToolError::Internal {
