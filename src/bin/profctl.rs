@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use profsql::cli::profctl;
 use profsql::registry::Registry;
 
@@ -23,8 +23,9 @@ fn run() -> anyhow::Result<()> {
             .enable_all()
             .build()
     };
-    let leftovers = if profctl::is_dedicated(&argv) {
-        let args = profctl::Args::parse_from(&argv);
+    let leftovers = if let Some(cmd) = profctl::dedicated_command(&argv) {
+        let matches = cmd.get_matches_from(&argv);
+        let args = profctl::Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         runtime()?.block_on(profctl::run(args))?
     } else {
         let registry = Registry::new();

@@ -389,17 +389,19 @@ impl Leftovers {
     }
 }
 
-/// Whether `argv` (program name first) names one of the dedicated `pprof` subcommands.
-/// Those parse with [`Args`] alone, so the registry (every tool's spec and JSON schema,
-/// ~2 ms of a cold command before its file is even opened) need not be built.
-pub fn is_dedicated(argv: &[std::ffi::OsString]) -> bool {
+/// The command line for `argv` (program name first) when it names one of the dedicated
+/// `pprof` subcommands: those parse with [`Args`] alone, so the registry (every tool's
+/// spec and JSON schema, ~2 ms of a cold command before its file is even opened) need
+/// not be built. None for any other command line.
+pub fn dedicated_command(argv: &[std::ffi::OsString]) -> Option<clap::Command> {
     let [_, group, sub, ..] = argv else {
-        return false;
+        return None;
     };
-    group == "pprof"
-        && Args::command()
-            .find_subcommand("pprof")
-            .is_some_and(|p| p.find_subcommand(sub).is_some())
+    let cmd = Args::command();
+    let known = cmd
+        .find_subcommand("pprof")
+        .is_some_and(|p| p.find_subcommand(sub).is_some());
+    (group == "pprof" && known).then_some(cmd)
 }
 
 /// profctl's whole command line: the dedicated subcommands plus the registry's (`tools`,
@@ -616,7 +618,7 @@ mod tests {
 
     use clap::CommandFactory;
 
-    use super::{command, is_dedicated, Args};
+    use super::{command, dedicated_command, Args};
     use crate::registry::Registry;
 
     fn argv(words: &[&str]) -> Vec<OsString> {
@@ -638,7 +640,7 @@ mod tests {
             "diff_top",
         ] {
             assert!(
-                is_dedicated(&argv(&["profctl", "pprof", sub, "--x"])),
+                dedicated_command(&argv(&["profctl", "pprof", sub, "--x"])).is_some(),
                 "{sub}"
             );
         }
@@ -650,7 +652,7 @@ mod tests {
             &["profctl", "top", "pprof"],
             &["profctl", "pprof", "--help"],
         ] {
-            assert!(!is_dedicated(&argv(words)), "{words:?}");
+            assert!(dedicated_command(&argv(words)).is_none(), "{words:?}");
         }
     }
 

@@ -435,6 +435,7 @@ fn finish_samples(
             )));
         }
     }
+    store.n_types = n_types;
     Ok(store)
 }
 
@@ -542,9 +543,7 @@ pub fn parse(data: &[u8]) -> Result<Profile, Reason> {
     assemble(h, |n, n_types, location_index| {
         let (early_store, found) = early?;
         if found.unmapped.is_none() {
-            let mut store = finish_samples(early_store, found, n_types, location_index, n)?;
-            store.n_types = n_types;
-            return Ok(store);
+            return finish_samples(early_store, found, n_types, location_index, n);
         }
         drop(early_store);
         let mut store = new_store(n_samples, n_types);
@@ -629,9 +628,7 @@ pub(super) fn parse_pieces(
         return None;
     }
     assemble(h, |n, n_types, location_index| {
-        let mut store = finish_samples(store, found, n_types, location_index, n)?;
-        store.n_types = n_types;
-        Ok(store)
+        finish_samples(store, found, n_types, location_index, n)
     })
     .ok()
 }

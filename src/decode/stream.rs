@@ -72,9 +72,7 @@ fn inflate_pieces(
             return None;
         }
         let whole = whole_fields(&buf);
-        carry.clear();
-        carry.extend_from_slice(&buf[whole..]);
-        buf.truncate(whole);
+        carry = buf.split_off(whole);
         // A field longer than a piece: read more at once, so it is not copied over and
         // over.
         want = if whole == 0 {

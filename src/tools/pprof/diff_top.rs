@@ -133,14 +133,12 @@ pub async fn diff_top(
             a != b
         })
         .collect();
-    // Names are unique, so this order is total.
-    changed_rows.sort_unstable_by(|(xn, xv), (yn, yv)| {
-        let delta = |v: [i64; 4]| {
-            let (b, a) = compared(v);
-            a - b
-        };
-        delta(*yv).cmp(&delta(*xv)).then_with(|| xn.cmp(yn))
-    });
+    let delta = |v: [i64; 4]| {
+        let (b, a) = compared(v);
+        a - b
+    };
+    // Largest increase first; names are unique, so this order is total.
+    changed_rows.sort_unstable_by_key(|&(name, v)| (std::cmp::Reverse(delta(v)), name));
     let changed = changed_rows.len();
     if o.nodecount > 0 {
         changed_rows.truncate(o.nodecount);

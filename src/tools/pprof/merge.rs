@@ -591,17 +591,16 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     let most = |n: fn(&Profile) -> usize| sources.iter().map(|s| n(s.profile)).max().unwrap_or(0);
     // A source whose samples all get an extra label (`-diff_base`'s base) shares no sample
     // with the others: its samples add to the count rather than fold into it.
-    let samples = sources
-        .iter()
-        .filter(|s| s.set_label.is_none())
-        .map(|s| s.profile.samples.len())
-        .max()
-        .unwrap_or(0)
-        + sources
-            .iter()
-            .filter(|s| s.set_label.is_some())
-            .map(|s| s.profile.samples.len())
-            .sum::<usize>();
+    let (mut shared, mut own) = (0, 0);
+    for s in sources {
+        let n = s.profile.samples.len();
+        if s.set_label.is_some() {
+            own += n;
+        } else {
+            shared = usize::max(shared, n);
+        }
+    }
+    let samples = shared + own;
     let mut m = Merger {
         strings: StringTable::with_capacity(most(|p| {
             datafusion::arrow::array::Array::len(p.strings.as_ref())
