@@ -8,15 +8,16 @@
 //! mapping, lines, folded), samples by (locations, sorted string labels, sorted numeric
 //! labels with units). Ids are renumbered 1..n in first-seen order.
 
-use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use foldhash::{HashMap, HashMapExt};
+use hashbrown::{hash_table, HashTable};
 
 use crate::decode::proto::{
     Function, Label, Line, Location, Mapping, ProfileMessage, Sample, StringTable, ValueType,
 };
-use crate::decode::{drop_elsewhere, Profile};
+use crate::decode::Profile;
 
 /// The label `-diff_base` puts on base samples.
 pub const BASE_LABEL: &str = "pprof::base";
@@ -253,14 +254,14 @@ struct MappingKey {
     build_id_or_file: i64,
 }
 
+/// A location's identity. `lines` are pprof's line key slots 0..=2n of n lines (see
+/// `location_key`); the later ones are always empty. Go compares them as hex strings,
+/// which are equal exactly when these numbers are.
 #[derive(Hash, PartialEq, Eq)]
-struct LocationKey {
+struct LocationKey<'a> {
     addr: u64,
     mapping_id: u64,
-    /// pprof's line key slots 0..=2n of n lines (see `map_location`); the later ones are
-    /// always empty. Go compares them as hex strings, which are equal exactly when these
-    /// numbers are.
-    lines: Box<[i64]>,
+    lines: &'a [i64],
     /// Slot 0 (the first line's function) is the only one that can be empty.
     first_slot_empty: bool,
     is_folded: bool,
@@ -273,6 +274,17 @@ struct FunctionKey {
     name: i64,
     system_name: i64,
     filename: i64,
+}
+
+impl FunctionKey {
+    fn of(f: &Function) -> Self {
+        Self {
+            start_line: f.start_line,
+            name: f.name,
+            system_name: f.system_name,
+            filename: f.filename,
+        }
+    }
 }
 
 /// String labels by key (key id, value ids in order) and numeric labels by key (key id,
@@ -289,13 +301,66 @@ struct SampleKey {
     numbers: Vec<(i64, Vec<i64>, Vec<i64>)>,
 }
 
+/// The identity tables hold only indexes into the merged output (and `sample_keys`),
+/// whose entries are the keys: four bytes a slot, where slots holding whole keys made
+/// the tables several megabytes of scattered writes (page faults and cache misses).
 struct Merger {
     strings: StringTable,
     out: ProfileMessage,
+    hasher: foldhash::fast::RandomState,
     mappings: HashMap<MappingKey, usize>,
-    functions: HashMap<FunctionKey, u64>,
-    locations: HashMap<LocationKey, u64>,
-    samples: HashMap<SampleKey, usize>,
+    /// Indexes into `out.function`.
+    functions: HashTable<u32>,
+    /// Indexes into `out.location`.
+    locations: HashTable<u32>,
+    /// Indexes into `out.sample` and `sample_keys`.
+    samples: HashTable<u32>,
+    /// Each merged sample's key; its locations and labels go into the sample at the end.
+    sample_keys: Vec<SampleKey>,
+    /// Line key slots of the location being mapped (one buffer, not one per location).
+    slots: Vec<i64>,
+}
+
+/// pprof's line key slots of `lines` into `slots`. pprof sizes this array len*3 but
+/// indexes it i*2..i*2+2, so a line's column is overwritten by the next line's function:
+/// reproduce it, it decides identity. The slots past 2n are never written, and only slot
+/// 0 can stay empty (a later line without a function leaves the column before it).
+/// Function ids are merged ids, far below 2^63, so every slot fits an i64. (No lines:
+/// one slot, the same 0 for every such location.)
+fn line_slots(lines: &[Line], slots: &mut Vec<i64>) {
+    slots.clear();
+    slots.resize(lines.len() * 2 + 1, 0);
+    for (i, l) in lines.iter().enumerate() {
+        if l.function_id != 0 {
+            slots[i * 2] = l.function_id as i64;
+        }
+        slots[i * 2 + 1] = l.line;
+        slots[i * 2 + 2] = l.column;
+    }
+}
+
+/// The key of merged location `l` (its slots written to `slots`).
+fn location_key<'a>(
+    l: &Location,
+    mappings: &[Mapping],
+    slots: &'a mut Vec<i64>,
+) -> LocationKey<'a> {
+    line_slots(&l.line, slots);
+    let addr = match l
+        .mapping_id
+        .checked_sub(1)
+        .and_then(|m| mappings.get(m as usize))
+    {
+        Some(m) => l.address.wrapping_sub(m.memory_start),
+        None => l.address,
+    };
+    LocationKey {
+        addr,
+        mapping_id: l.mapping_id,
+        lines: slots,
+        first_slot_empty: l.line.first().is_some_and(|l| l.function_id == 0),
+        is_folded: l.is_folded,
+    }
 }
 
 /// Per-source memo tables (pprof clears them for each source).
@@ -375,21 +440,33 @@ impl Merger {
             system_name: self.sid_i64(p, memo, src.system_name),
             filename: self.sid_i64(p, memo, src.filename),
         };
-        let next = self.out.function.len() as u64 + 1;
-        let id = match self.functions.entry(key) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let k = e.key();
-                self.out.function.push(Function {
-                    id: next,
-                    name: k.name,
-                    system_name: k.system_name,
-                    filename: k.filename,
-                    start_line: k.start_line,
+        let Self {
+            out,
+            hasher,
+            functions,
+            ..
+        } = self;
+        let found = functions.entry(
+            hasher.hash_one(&key),
+            |&i| FunctionKey::of(&out.function[i as usize]) == key,
+            |&i| hasher.hash_one(FunctionKey::of(&out.function[i as usize])),
+        );
+        let index_out = match found {
+            hash_table::Entry::Occupied(e) => *e.get() as usize,
+            hash_table::Entry::Vacant(e) => {
+                let i = out.function.len();
+                out.function.push(Function {
+                    id: i as u64 + 1,
+                    name: key.name,
+                    system_name: key.system_name,
+                    filename: key.filename,
+                    start_line: key.start_line,
                 });
-                *e.insert(next)
+                e.insert(i as u32);
+                i
             }
         };
+        let id = index_out as u64 + 1;
         memo.functions[index] = id;
         id
     }
@@ -422,47 +499,40 @@ impl Merger {
                 column: l.column,
             });
         }
-        // pprof sizes this array len*3 but indexes it i*2..i*2+2, so a line's column is
-        // overwritten by the next line's function: reproduce it, it decides identity. The
-        // slots past 2n are never written, and only slot 0 can stay empty (a later line
-        // without a function leaves the column before it). Function ids are merged ids,
-        // far below 2^63, so every slot fits an i64.
-        // (No lines: one slot, the same 0 for every such location.)
-        let mut slots = vec![0i64; lines.len() * 2 + 1];
-        for (i, l) in lines.iter().enumerate() {
-            if l.function_id != 0 {
-                slots[i * 2] = l.function_id as i64;
-            }
-            slots[i * 2 + 1] = l.line;
-            slots[i * 2 + 2] = l.column;
-        }
-        let first_slot_empty = lines.first().is_some_and(|l| l.function_id == 0);
-        let (mapping_id, rel) = match mapping {
-            Some((m, _)) => (
-                m as u64 + 1,
-                address.wrapping_sub(self.out.mapping[m].memory_start),
-            ),
-            None => (0, address),
-        };
-        let key = LocationKey {
-            addr: rel,
-            mapping_id,
-            lines: slots.into_boxed_slice(),
-            first_slot_empty,
+        let location = Location {
+            id: self.out.location.len() as u64 + 1,
+            mapping_id: mapping.map_or(0, |(m, _)| m as u64 + 1),
+            address,
+            line: lines,
             is_folded: src.is_folded,
         };
-        let next = self.out.location.len() as u64 + 1;
-        let id = match self.locations.entry(key) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                self.out.location.push(Location {
-                    id: next,
-                    mapping_id,
-                    address,
-                    line: lines,
-                    is_folded: src.is_folded,
-                });
-                *e.insert(next)
+        let Self {
+            out,
+            hasher,
+            locations,
+            slots,
+            ..
+        } = self;
+        let key = location_key(&location, &out.mapping, slots);
+        let hash = hasher.hash_one(&key);
+        let mut other = Vec::new();
+        let found = locations.entry(
+            hash,
+            |&i| location_key(&out.location[i as usize], &out.mapping, &mut other) == key,
+            |&i| {
+                hasher.hash_one(location_key(
+                    &out.location[i as usize],
+                    &out.mapping,
+                    &mut Vec::new(),
+                ))
+            },
+        );
+        let id = match found {
+            hash_table::Entry::Occupied(e) => *e.get() as u64 + 1,
+            hash_table::Entry::Vacant(e) => {
+                e.insert(out.location.len() as u32);
+                out.location.push(location);
+                out.location.len() as u64
             }
         };
         memo.locations[index] = id;
@@ -535,21 +605,33 @@ impl Merger {
                 })
                 .collect(),
         };
-        let next = self.out.sample.len();
-        match self.samples.entry(key) {
-            Entry::Occupied(e) => {
-                for (a, b) in self.out.sample[*e.get()].value.iter_mut().zip(&values) {
+        let Self {
+            out,
+            hasher,
+            samples,
+            sample_keys,
+            ..
+        } = self;
+        let found = samples.entry(
+            hasher.hash_one(&key),
+            |&i| sample_keys[i as usize] == key,
+            |&i| hasher.hash_one(&sample_keys[i as usize]),
+        );
+        match found {
+            hash_table::Entry::Occupied(e) => {
+                for (a, b) in out.sample[*e.get() as usize].value.iter_mut().zip(&values) {
                     *a = a.wrapping_add(*b);
                 }
             }
-            Entry::Vacant(e) => {
+            hash_table::Entry::Vacant(e) => {
+                e.insert(out.sample.len() as u32);
                 // Locations and labels are moved in from the key when the merge ends (in
                 // `merge`): each list is built once, not copied.
-                self.out.sample.push(Sample {
+                out.sample.push(Sample {
                     value: values,
                     ..Sample::default()
                 });
-                e.insert(next);
+                sample_keys.push(key);
             }
         }
     }
@@ -606,10 +688,13 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
             datafusion::arrow::array::Array::len(p.strings.as_ref())
         })),
         out: ProfileMessage::default(),
+        hasher: Default::default(),
         mappings: HashMap::new(),
-        functions: HashMap::with_capacity(most(|p| p.functions.len())),
-        locations: HashMap::with_capacity(most(|p| p.locations.len())),
-        samples: HashMap::with_capacity(samples),
+        functions: HashTable::with_capacity(most(|p| p.functions.len())),
+        locations: HashTable::with_capacity(most(|p| p.locations.len())),
+        samples: HashTable::with_capacity(samples),
+        sample_keys: Vec::with_capacity(samples),
+        slots: Vec::new(),
     };
     m.out.function.reserve(most(|p| p.functions.len()));
     m.out.location.reserve(most(|p| p.locations.len()));
@@ -690,17 +775,14 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     let Merger {
         strings,
         mut out,
-        mappings,
-        functions,
-        locations,
-        samples,
+        sample_keys,
+        ..
     } = m;
     out.string_table = strings.into_vec();
-    for (key, i) in samples {
-        out.sample[i].label = labels_of(&key);
-        out.sample[i].location_id = key.locations;
+    for (sample, key) in out.sample.iter_mut().zip(sample_keys) {
+        sample.label = labels_of(&key);
+        sample.location_id = key.locations;
     }
-    drop_elsewhere((mappings, functions, locations));
     Ok((out, has_zero))
 }
 
