@@ -7,6 +7,7 @@ use prost::Message;
 use serde::Serialize;
 
 use super::combine::merge_profiles;
+use crate::decode::proto::{ProfileMessage, Sample};
 use crate::decode::Profile;
 use crate::tools::ToolError;
 
@@ -54,9 +55,8 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         samples: msg.sample.len(),
         totals,
     };
-    let raw = msg.encode_to_vec();
-    crate::decode::drop_elsewhere(msg);
-    gzip(&raw)
+    let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+    encode_gzipped(msg, two_cores)
         .map(|bytes| (bytes, report))
         .map_err(|e| ToolError::Internal {
             query: "merge",
@@ -64,59 +64,120 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         })
 }
 
-/// Gzip at level 1 (several times faster than the default for a few percent more bytes),
-/// one member per core for large inputs: a multi-member file is valid gzip, and Go's
-/// reader, like ours, reads all members.
-fn gzip(raw: &[u8]) -> std::io::Result<Vec<u8>> {
-    const MEMBER_MIN: usize = 1 << 20;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let members = (raw.len() / MEMBER_MIN).clamp(1, cores);
-    let compress = |part: &[u8]| {
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(part.len() / 2),
-            flate2::Compression::fast(),
-        );
-        gz.write_all(part)?;
-        gz.finish()
+/// Outputs this large or larger are written as two gzip members, encoded and compressed
+/// at once on two threads.
+const SPLIT_MIN: usize = 1 << 20;
+
+/// `msg` encoded and gzipped at level 1 (several times faster than the default for a few
+/// percent more bytes). A large message is cut in two at about half its encoded size:
+/// the first part is the sample types and the leading samples, the second the other
+/// samples and every later field. prost writes fields in number order, so the two
+/// encodings end to end are byte for byte the whole message's; each is gzipped as its
+/// own member, which is valid gzip that Go's reader, like ours, reads whole.
+fn encode_gzipped(mut msg: ProfileMessage, two_cores: bool) -> std::io::Result<Vec<u8>> {
+    let samples = std::mem::take(&mut msg.sample);
+    let rest_len = msg.encoded_len();
+    let sample_len = |s: &Sample| {
+        let n = s.encoded_len();
+        // Field 2's key, the length prefix, the sample.
+        1 + prost::encoding::encoded_len_varint(n as u64) + n
     };
-    if members == 1 {
-        return compress(raw);
+    let lens: Vec<usize> = samples.iter().map(sample_len).collect();
+    let total = rest_len + lens.iter().sum::<usize>();
+    if !two_cores || total < SPLIT_MIN {
+        msg.sample = samples;
+        let raw = msg.encode_to_vec();
+        crate::decode::drop_elsewhere(msg);
+        return compress(&raw);
     }
-    let parts: Vec<std::io::Result<Vec<u8>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = raw
-            .chunks(raw.len().div_ceil(members))
-            .map(|part| scope.spawn(move || compress(part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a gzip thread panicked")))
-            })
-            .collect()
+    let (mut before, mut cut) = (0, samples.len());
+    for (i, n) in lens.iter().enumerate() {
+        if before >= total / 2 {
+            cut = i;
+            break;
+        }
+        before += n;
+    }
+    let mut head = ProfileMessage {
+        sample_type: std::mem::take(&mut msg.sample_type),
+        sample: samples,
+        ..ProfileMessage::default()
+    };
+    msg.sample = head.sample.split_off(cut);
+    let encode_compress = |part: ProfileMessage| {
+        let raw = part.encode_to_vec();
+        crate::decode::drop_elsewhere(part);
+        compress(&raw)
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| encode_compress(head));
+        let second = encode_compress(msg);
+        let first = first
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a gzip thread panicked")));
+        (first, second)
     });
-    let mut out = Vec::new();
-    for part in parts {
-        out.extend_from_slice(&part?);
-    }
+    let mut out = first?;
+    out.extend_from_slice(&second?);
     Ok(out)
+}
+
+fn compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 2),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(raw)?;
+    gz.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Read;
 
+    use prost::Message;
+
+    use crate::decode::proto::{ProfileMessage, Sample, ValueType};
+
+    /// A message over the split size comes out as two members that read back, end to
+    /// end, as the whole message's encoding; a small one as one member.
     #[test]
-    fn multi_member_gzip_reads_back_whole() {
-        // Varied bytes over several members' worth.
-        let raw: Vec<u8> = (0..3_000_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-            .collect();
-        let gz = super::gzip(&raw).unwrap();
-        let mut back = Vec::new();
-        flate2::read::MultiGzDecoder::new(&gz[..])
-            .read_to_end(&mut back)
-            .unwrap();
-        assert_eq!(back, raw);
+    fn large_messages_are_two_members_of_the_whole_encoding() {
+        let sample = |i: u64| Sample {
+            location_id: (0..30).map(|k| i * 31 + k).collect(),
+            value: vec![i as i64, -(i as i64) * 1000],
+            label: Vec::new(),
+        };
+        let message = |samples: u64| ProfileMessage {
+            sample_type: vec![ValueType { r#type: 1, unit: 2 }; 2],
+            sample: (0..samples).map(sample).collect(),
+            string_table: vec!["".into(), "samples".into(), "count".into()],
+            time_nanos: 7,
+            ..ProfileMessage::default()
+        };
+        let members = |gz: &[u8]| {
+            let mut first = Vec::new();
+            flate2::read::GzDecoder::new(gz)
+                .read_to_end(&mut first)
+                .unwrap();
+            let mut all = Vec::new();
+            flate2::read::MultiGzDecoder::new(gz)
+                .read_to_end(&mut all)
+                .unwrap();
+            (first, all)
+        };
+        for (samples, split) in [(20_000, true), (20_000, false), (100, true)] {
+            let msg = message(samples);
+            let whole = msg.encode_to_vec();
+            let gz = super::encode_gzipped(msg, split).unwrap();
+            let (first, all) = members(&gz);
+            assert_eq!(all, whole, "{samples} samples, split {split}");
+            let two = split && whole.len() >= super::SPLIT_MIN;
+            assert_eq!(first.len() < whole.len(), two, "{samples} samples");
+            if two {
+                // Cut near the middle.
+                assert!(first.len() > whole.len() / 3 && first.len() < whole.len() * 2 / 3);
+            }
+        }
     }
 }
