@@ -7,7 +7,7 @@ use prost::Message;
 use serde::Serialize;
 
 use super::combine::merge_profiles;
-use crate::decode::proto::{ProfileMessage, Sample};
+use crate::decode::proto::ProfileMessage;
 use crate::decode::Profile;
 use crate::tools::ToolError;
 
@@ -64,70 +64,117 @@ pub fn merge(profiles: &[&Profile]) -> Result<(Vec<u8>, MergeReport), ToolError>
         })
 }
 
-/// Outputs this large or larger are written as two gzip members, encoded and compressed
-/// at once on two threads.
+/// Outputs this large or larger are encoded and compressed on two threads.
 const SPLIT_MIN: usize = 1 << 20;
 
 /// `msg` encoded and gzipped at level 1 (several times faster than the default for a few
-/// percent more bytes). A large message is cut in two at about half its encoded size:
-/// the first part is the sample types and the leading samples, the second the other
-/// samples and every later field. prost writes fields in number order, so the two
-/// encodings end to end are byte for byte the whole message's; each is gzipped as its
-/// own member, which is valid gzip that Go's reader, like ours, reads whole.
+/// percent more bytes). The encoding is prost's, byte for byte, made in two parts that
+/// follow each other (prost writes fields in number order): the sample types and samples,
+/// and every later field. A large output is then compressed as two members of about half
+/// the bytes each, on two threads: valid gzip that Go's reader, like ours, reads whole.
 fn encode_gzipped(mut msg: ProfileMessage, two_cores: bool) -> std::io::Result<Vec<u8>> {
-    let samples = std::mem::take(&mut msg.sample);
-    let rest_len = msg.encoded_len();
-    let sample_len = |s: &Sample| {
-        let n = s.encoded_len();
-        // Field 2's key, the length prefix, the sample.
-        1 + prost::encoding::encoded_len_varint(n as u64) + n
-    };
-    let lens: Vec<usize> = samples.iter().map(sample_len).collect();
-    let total = rest_len + lens.iter().sum::<usize>();
-    if !two_cores || total < SPLIT_MIN {
-        msg.sample = samples;
-        let raw = msg.encode_to_vec();
-        crate::decode::drop_elsewhere(msg);
-        return compress(&raw);
-    }
-    let (mut before, mut cut) = (0, samples.len());
-    for (i, n) in lens.iter().enumerate() {
-        if before >= total / 2 {
-            cut = i;
-            break;
-        }
-        before += n;
-    }
-    let mut head = ProfileMessage {
+    let head = ProfileMessage {
         sample_type: std::mem::take(&mut msg.sample_type),
-        sample: samples,
+        sample: std::mem::take(&mut msg.sample),
         ..ProfileMessage::default()
     };
-    msg.sample = head.sample.split_off(cut);
-    let encode_compress = |part: ProfileMessage| {
-        let raw = part.encode_to_vec();
-        crate::decode::drop_elsewhere(part);
-        compress(&raw)
+    let encode_head = |head: ProfileMessage| {
+        let mut raw = Vec::new();
+        encode_head_fields(&head, &mut raw);
+        crate::decode::drop_elsewhere(head);
+        raw
     };
-    let (first, second) = std::thread::scope(|scope| {
-        let first = scope.spawn(|| encode_compress(head));
-        let second = encode_compress(msg);
-        let first = first
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("a gzip thread panicked")));
-        (first, second)
+    let encode_rest = |rest: ProfileMessage| {
+        let raw = rest.encode_to_vec();
+        crate::decode::drop_elsewhere(rest);
+        raw
+    };
+    if !two_cores {
+        let mut raw = encode_head(head);
+        raw.extend_from_slice(&encode_rest(msg));
+        return compress(&[&raw]);
+    }
+    let (first, rest) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| encode_head(head));
+        let rest = encode_rest(msg);
+        (first.join(), rest)
     });
-    let mut out = first?;
-    out.extend_from_slice(&second?);
+    let first = first.map_err(|_| std::io::Error::other("an encoding thread panicked"))?;
+    let total = first.len() + rest.len();
+    if total < SPLIT_MIN {
+        return compress(&[&first, &rest]);
+    }
+    // The two members' bytes: the first part and the rest, cut at half the total.
+    let half = total / 2;
+    let (one, two): (Vec<&[u8]>, Vec<&[u8]>) = if half <= first.len() {
+        let (a, b) = first.split_at(half);
+        (vec![a], vec![b, &rest])
+    } else {
+        let (a, b) = rest.split_at(half - first.len());
+        (vec![&first, a], vec![b])
+    };
+    let (one, two) = std::thread::scope(|scope| {
+        let one = scope.spawn(|| compress(&one));
+        let two = compress(&two);
+        (one.join(), two)
+    });
+    let mut out = one.map_err(|_| std::io::Error::other("a gzip thread panicked"))??;
+    out.extend_from_slice(&two?);
     Ok(out)
 }
 
-fn compress(raw: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut gz = flate2::write::GzEncoder::new(
-        Vec::with_capacity(raw.len() / 2),
-        flate2::Compression::fast(),
-    );
-    gz.write_all(raw)?;
+/// Fields 1 and 2 (sample types, samples) of `msg` as prost writes them. Samples are
+/// most of a merged profile, and prost measures each packed list once per enclosing
+/// message on the way down; here each list is written once to a scratch buffer and
+/// measured from it.
+fn encode_head_fields(msg: &ProfileMessage, out: &mut Vec<u8>) {
+    use prost::encoding::{encode_key, encode_varint, message, WireType};
+    for t in &msg.sample_type {
+        message::encode(1, t, out);
+    }
+    let (mut locations, mut values, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+    for s in &msg.sample {
+        locations.clear();
+        for &l in &s.location_id {
+            encode_varint(l, &mut locations);
+        }
+        values.clear();
+        for &v in &s.value {
+            encode_varint(v as u64, &mut values);
+        }
+        labels.clear();
+        for l in &s.label {
+            message::encode(3, l, &mut labels);
+        }
+        let packed_len = |bytes: &[u8]| {
+            if bytes.is_empty() {
+                0
+            } else {
+                1 + prost::encoding::encoded_len_varint(bytes.len() as u64) + bytes.len()
+            }
+        };
+        let len = packed_len(&locations) + packed_len(&values) + labels.len();
+        encode_key(2, WireType::LengthDelimited, out);
+        encode_varint(len as u64, out);
+        for (tag, bytes) in [(1, &locations), (2, &values)] {
+            if !bytes.is_empty() {
+                encode_key(tag, WireType::LengthDelimited, out);
+                encode_varint(bytes.len() as u64, out);
+                out.extend_from_slice(bytes);
+            }
+        }
+        out.extend_from_slice(&labels);
+    }
+}
+
+/// One gzip member of `parts` end to end.
+fn compress(parts: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut gz =
+        flate2::write::GzEncoder::new(Vec::with_capacity(len / 2), flate2::Compression::fast());
+    for p in parts {
+        gz.write_all(p)?;
+    }
     gz.finish()
 }
 
@@ -137,16 +184,38 @@ mod tests {
 
     use prost::Message;
 
-    use crate::decode::proto::{ProfileMessage, Sample, ValueType};
+    use crate::decode::proto::{Label, ProfileMessage, Sample, ValueType};
 
     /// A message over the split size comes out as two members that read back, end to
     /// end, as the whole message's encoding; a small one as one member.
     #[test]
     fn large_messages_are_two_members_of_the_whole_encoding() {
+        // Large and negative numbers, empty lists and labels, as prost must write them.
         let sample = |i: u64| Sample {
-            location_id: (0..30).map(|k| i * 31 + k).collect(),
-            value: vec![i as i64, -(i as i64) * 1000],
-            label: Vec::new(),
+            location_id: match i % 7 {
+                0 => Vec::new(),
+                _ => (0..30).map(|k| (i * 31 + k) << (i % 50)).collect(),
+            },
+            value: match i % 5 {
+                0 => Vec::new(),
+                _ => vec![i as i64, -(i as i64) * 1000],
+            },
+            label: match i % 3 {
+                0 => vec![
+                    Label {
+                        key: 1,
+                        str: 2,
+                        ..Label::default()
+                    },
+                    Label {
+                        key: 2,
+                        num: -(i as i64),
+                        num_unit: 1,
+                        ..Label::default()
+                    },
+                ],
+                _ => Vec::new(),
+            },
         };
         let message = |samples: u64| ProfileMessage {
             sample_type: vec![ValueType { r#type: 1, unit: 2 }; 2],
