@@ -70,8 +70,8 @@ const SPLIT_MIN: usize = 1 << 20;
 /// `msg` encoded and gzipped at level 1 (several times faster than the default for a few
 /// percent more bytes). The encoding is prost's, byte for byte, made in two parts that
 /// follow each other (prost writes fields in number order): the sample types and samples,
-/// and every later field. A large output is then compressed as two members of about half
-/// the bytes each, on two threads: valid gzip that Go's reader, like ours, reads whole.
+/// and every later field. A large output is then compressed as several members on two
+/// threads: valid gzip that Go's reader, like ours, reads whole.
 fn encode_gzipped(mut msg: ProfileMessage, two_cores: bool) -> std::io::Result<Vec<u8>> {
     let head = ProfileMessage {
         sample_type: std::mem::take(&mut msg.sample_type),
@@ -100,26 +100,56 @@ fn encode_gzipped(mut msg: ProfileMessage, two_cores: bool) -> std::io::Result<V
         (first.join(), rest)
     });
     let first = first.map_err(|_| std::io::Error::other("an encoding thread panicked"))?;
-    let total = first.len() + rest.len();
+    compress_pieces(&[&first, &rest])
+}
+
+/// Bytes per gzip member when compressing on two threads.
+const MEMBER: usize = 256 << 10;
+
+/// `parts` end to end as gzip members of `MEMBER` bytes, compressed by two threads that
+/// each take the next member to do: equal pieces of bytes are not equal work (samples
+/// compress slower than strings), so fixed halves left one thread waiting.
+fn compress_pieces(parts: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
     if total < SPLIT_MIN {
-        return compress(&[&first, &rest]);
+        return compress(parts);
     }
-    // The two members' bytes: the first part and the rest, cut at half the total.
-    let half = total / 2;
-    let (one, two): (Vec<&[u8]>, Vec<&[u8]>) = if half <= first.len() {
-        let (a, b) = first.split_at(half);
-        (vec![a], vec![b, &rest])
-    } else {
-        let (a, b) = rest.split_at(half - first.len());
-        (vec![&first, a], vec![b])
+    // The slices of member `i`.
+    let member = |i: usize| -> Vec<&[u8]> {
+        let (start, end) = (i * MEMBER, ((i + 1) * MEMBER).min(total));
+        let mut out = Vec::new();
+        let mut at = 0;
+        for p in parts {
+            let (lo, hi) = (start.max(at), end.min(at + p.len()));
+            if lo < hi {
+                out.push(&p[lo - at..hi - at]);
+            }
+            at += p.len();
+        }
+        out
     };
-    let (one, two) = std::thread::scope(|scope| {
-        let one = scope.spawn(|| compress(&one));
-        let two = compress(&two);
-        (one.join(), two)
+    let count = total.div_ceil(MEMBER);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= count {
+                return done;
+            }
+            done.push((i, compress(&member(i))));
+        }
+    };
+    let (mut done, other) = std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        (work(), other.join())
     });
-    let mut out = one.map_err(|_| std::io::Error::other("a gzip thread panicked"))??;
-    out.extend_from_slice(&two?);
+    done.extend(other.map_err(|_| std::io::Error::other("a gzip thread panicked"))?);
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut out = Vec::new();
+    for (_, bytes) in done {
+        out.extend_from_slice(&bytes?);
+    }
     Ok(out)
 }
 
@@ -186,10 +216,10 @@ mod tests {
 
     use crate::decode::proto::{Label, ProfileMessage, Sample, ValueType};
 
-    /// A message over the split size comes out as two members that read back, end to
-    /// end, as the whole message's encoding; a small one as one member.
+    /// A message over the split size comes out as members that read back, end to end, as
+    /// the whole message's encoding; a small one as one member.
     #[test]
-    fn large_messages_are_two_members_of_the_whole_encoding() {
+    fn large_messages_are_members_of_the_whole_encoding() {
         // Large and negative numbers, empty lists and labels, as prost must write them.
         let sample = |i: u64| Sample {
             location_id: match i % 7 {
@@ -241,12 +271,9 @@ mod tests {
             let gz = super::encode_gzipped(msg, split).unwrap();
             let (first, all) = members(&gz);
             assert_eq!(all, whole, "{samples} samples, split {split}");
-            let two = split && whole.len() >= super::SPLIT_MIN;
-            assert_eq!(first.len() < whole.len(), two, "{samples} samples");
-            if two {
-                // Cut near the middle.
-                assert!(first.len() > whole.len() / 3 && first.len() < whole.len() * 2 / 3);
-            }
+            let pieces = split && whole.len() >= super::SPLIT_MIN;
+            let first_len = if pieces { super::MEMBER } else { whole.len() };
+            assert_eq!(first.len(), first_len, "{samples} samples, split {split}");
         }
     }
 }
