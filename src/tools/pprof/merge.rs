@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use foldhash::{HashMap, HashMapExt};
 use hashbrown::{hash_table, HashTable};
@@ -301,6 +303,12 @@ struct SampleKey {
     numbers: Vec<(i64, Vec<i64>, Vec<i64>)>,
 }
 
+/// A sample key's labels, built where strings are interned.
+struct LabelKey {
+    strings: Vec<(i64, Vec<i64>)>,
+    numbers: Vec<(i64, Vec<i64>, Vec<i64>)>,
+}
+
 /// The identity tables hold only indexes into the merged output (and `sample_keys`),
 /// whose entries are the keys: four bytes a slot, where slots holding whole keys made
 /// the tables several megabytes of scattered writes (page faults and cache misses).
@@ -313,10 +321,6 @@ struct Merger {
     functions: HashTable<u32>,
     /// Indexes into `out.location`.
     locations: HashTable<u32>,
-    /// Indexes into `out.sample` and `sample_keys`.
-    samples: HashTable<u32>,
-    /// Each merged sample's key; its locations and labels go into the sample at the end.
-    sample_keys: Vec<SampleKey>,
     /// Line key slots of the location being mapped (one buffer, not one per location).
     slots: Vec<i64>,
 }
@@ -539,26 +543,37 @@ impl Merger {
         id
     }
 
-    /// `set_label`: the source's extra label as (key, key id, value id).
-    fn map_sample(
+    /// Maps the locations of source sample `i` not mapped yet, publishing each merged id
+    /// for the samples thread.
+    fn map_frames(
         &mut self,
-        src: &Source<'_>,
+        p: &Profile,
+        memo: &mut SourceMemo,
+        published: &[AtomicU64],
+        i: usize,
+    ) {
+        for &l in p.samples.locations(i) {
+            // Most frames repeat a location already mapped: no call for those.
+            if memo.locations.get(l as usize).is_some_and(|&id| id != 0) {
+                continue;
+            }
+            let id = self.map_location(p, memo, l as usize);
+            if let Some(slot) = published.get(l as usize) {
+                slot.store(id, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The label part of source sample `i`'s key. `set_label`: the source's extra label
+    /// as (key, key id, value id).
+    fn label_key(
+        &mut self,
+        p: &Profile,
         memo: &mut SourceMemo,
         i: usize,
-        values: Vec<i64>,
         set_label: Option<(&str, i64, i64)>,
-    ) {
-        let p = src.profile;
+    ) -> LabelKey {
         let store = &p.samples;
-        let locations: Vec<u64> = store
-            .locations(i)
-            .iter()
-            .map(|&l| match memo.locations.get(l as usize) {
-                // Most frames repeat a location already mapped: no call for those.
-                Some(&id) if id != 0 => id,
-                _ => self.map_location(p, memo, l as usize),
-            })
-            .collect();
         let (mut strs, mut nums): Labels = Default::default();
         for l in store.labels(i) {
             let key = p.str(l.key());
@@ -588,8 +603,7 @@ impl Merger {
         if let Some((k, kid, vid)) = set_label {
             strs.insert(k, (kid, vec![vid]));
         }
-        let key = SampleKey {
-            locations,
+        LabelKey {
             strings: strs.into_values().collect(),
             numbers: nums
                 .into_values()
@@ -604,37 +618,114 @@ impl Merger {
                     (k, v, u)
                 })
                 .collect(),
-        };
+        }
+    }
+}
+
+/// The merged samples: each key once, in first-seen order, with its summed values.
+struct SampleTable {
+    hasher: foldhash::fast::RandomState,
+    /// Indexes into `keys` and `values`.
+    index: HashTable<u32>,
+    keys: Vec<SampleKey>,
+    values: Vec<Vec<i64>>,
+}
+
+impl SampleTable {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            hasher: Default::default(),
+            index: HashTable::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            values: Vec::with_capacity(n),
+        }
+    }
+
+    fn add(&mut self, key: SampleKey, values: Vec<i64>) {
         let Self {
-            out,
             hasher,
-            samples,
-            sample_keys,
-            ..
+            index,
+            keys,
+            values: sums,
         } = self;
-        let found = samples.entry(
+        let found = index.entry(
             hasher.hash_one(&key),
-            |&i| sample_keys[i as usize] == key,
-            |&i| hasher.hash_one(&sample_keys[i as usize]),
+            |&i| keys[i as usize] == key,
+            |&i| hasher.hash_one(&keys[i as usize]),
         );
         match found {
             hash_table::Entry::Occupied(e) => {
-                for (a, b) in out.sample[*e.get() as usize].value.iter_mut().zip(&values) {
+                for (a, b) in sums[*e.get() as usize].iter_mut().zip(&values) {
                     *a = a.wrapping_add(*b);
                 }
             }
             hash_table::Entry::Vacant(e) => {
-                e.insert(out.sample.len() as u32);
-                // Locations and labels are moved in from the key when the merge ends (in
-                // `merge`): each list is built once, not copied.
-                out.sample.push(Sample {
-                    value: values,
-                    ..Sample::default()
-                });
-                sample_keys.push(key);
+                e.insert(keys.len() as u32);
+                keys.push(key);
+                sums.push(values);
             }
         }
     }
+
+    /// The merged samples, locations and labels moved in from the keys.
+    fn into_samples(self) -> Vec<Sample> {
+        self.keys
+            .into_iter()
+            .zip(self.values)
+            .map(|(key, value)| Sample {
+                label: labels_of(&key),
+                location_id: key.locations,
+                value,
+            })
+            .collect()
+    }
+}
+
+/// A kept source sample on its way to the samples thread: its locations are read there
+/// from the source's published location ids.
+struct SampleJob {
+    source: usize,
+    index: usize,
+    values: Vec<i64>,
+    labels: LabelKey,
+}
+
+/// Samples are handed over in batches of this many: one channel message each.
+const BATCH: usize = 512;
+
+/// The samples thread: builds each job's key and adds it to the table.
+fn add_samples(
+    sources: &[Source<'_>],
+    published: &[Vec<AtomicU64>],
+    jobs: mpsc::Receiver<Vec<SampleJob>>,
+    capacity: usize,
+) -> SampleTable {
+    let mut table = SampleTable::with_capacity(capacity);
+    for batch in jobs {
+        for job in batch {
+            let (Some(src), Some(ids)) = (sources.get(job.source), published.get(job.source))
+            else {
+                continue;
+            };
+            let locations = src
+                .profile
+                .samples
+                .locations(job.index)
+                .iter()
+                .map(|&l| {
+                    ids.get(l as usize)
+                        .map_or(0, |id| id.load(Ordering::Relaxed))
+                })
+                .collect();
+            let key = SampleKey {
+                locations,
+                strings: job.labels.strings,
+                numbers: job.labels.numbers,
+            };
+            table.add(key, job.values);
+        }
+    }
+    table
 }
 
 /// A new sample's labels, in its key's order.
@@ -692,13 +783,10 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         mappings: HashMap::new(),
         functions: HashTable::with_capacity(most(|p| p.functions.len())),
         locations: HashTable::with_capacity(most(|p| p.locations.len())),
-        samples: HashTable::with_capacity(samples),
-        sample_keys: Vec::with_capacity(samples),
         slots: Vec::new(),
     };
     m.out.function.reserve(most(|p| p.functions.len()));
     m.out.location.reserve(most(|p| p.locations.len()));
-    m.out.sample.reserve(samples);
     // Header (pprof's combineHeaders).
     let (mut time, mut duration, mut period) = (0i64, 0i64, 0i64);
     let mut comments: Vec<String> = Vec::new();
@@ -747,42 +835,73 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
     m.out.default_sample_type = m.strings.add(&default_type);
     m.out.doc_url = m.strings.add(&doc);
 
-    for s in sources {
-        let p = s.profile;
-        let mut memo = SourceMemo {
-            mappings: vec![None; p.mappings.len()],
-            functions: vec![0; p.functions.len()],
-            locations: vec![0; p.locations.len()],
-            strings: vec![None; datafusion::arrow::array::Array::len(p.strings.as_ref())],
-        };
-        if m.out.mapping.is_empty() && !p.mappings.is_empty() {
-            m.map_mapping(p, &mut memo, 0);
-        }
-        // Interned once per source, not per sample.
-        let set_label = s
-            .set_label
-            .as_ref()
-            .map(|(k, v)| (k.as_str(), m.strings.add(k), m.strings.add(v)));
-        for i in 0..p.samples.len() {
-            let Some(values) = s.values(i) else { continue };
-            if values.iter().all(|&v| v == 0) {
-                continue;
+    // Source location index -> merged id, written by this thread as it maps locations
+    // and read by the samples thread for the samples sent after.
+    let published: Vec<Vec<AtomicU64>> = sources
+        .iter()
+        .map(|s| {
+            std::iter::repeat_with(|| AtomicU64::new(0))
+                .take(s.profile.locations.len())
+                .collect()
+        })
+        .collect();
+    // This thread maps strings, functions and locations; another builds the samples'
+    // keys and sums them, a batch behind.
+    let table = std::thread::scope(|scope| {
+        let (send, jobs) = mpsc::channel::<Vec<SampleJob>>();
+        let published = &published;
+        let samples_thread = scope.spawn(move || add_samples(sources, published, jobs, samples));
+        for (k, s) in sources.iter().enumerate() {
+            let p = s.profile;
+            let mut memo = SourceMemo {
+                mappings: vec![None; p.mappings.len()],
+                functions: vec![0; p.functions.len()],
+                locations: vec![0; p.locations.len()],
+                strings: vec![None; datafusion::arrow::array::Array::len(p.strings.as_ref())],
+            };
+            if m.out.mapping.is_empty() && !p.mappings.is_empty() {
+                m.map_mapping(p, &mut memo, 0);
             }
-            m.map_sample(s, &mut memo, i, values, set_label);
+            // Interned once per source, not per sample.
+            let set_label = s
+                .set_label
+                .as_ref()
+                .map(|(k, v)| (k.as_str(), m.strings.add(k), m.strings.add(v)));
+            let mut batch = Vec::with_capacity(BATCH);
+            for i in 0..p.samples.len() {
+                let Some(values) = s.values(i) else { continue };
+                if values.iter().all(|&v| v == 0) {
+                    continue;
+                }
+                m.map_frames(p, &mut memo, &published[k], i);
+                let labels = m.label_key(p, &mut memo, i, set_label);
+                batch.push(SampleJob {
+                    source: k,
+                    index: i,
+                    values,
+                    labels,
+                });
+                if batch.len() == BATCH {
+                    // A send fails only when the samples thread is gone, which its
+                    // join below reports.
+                    let _ = send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            }
+            if !batch.is_empty() {
+                let _ = send.send(batch);
+            }
         }
-    }
-    let has_zero = m.out.sample.iter().any(|s| s.value.iter().all(|&v| v == 0));
+        drop(send);
+        samples_thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     let Merger {
-        strings,
-        mut out,
-        sample_keys,
-        ..
+        strings, mut out, ..
     } = m;
+    out.sample = table.into_samples();
+    let has_zero = out.sample.iter().any(|s| s.value.iter().all(|&v| v == 0));
     out.string_table = strings.into_vec();
-    for (sample, key) in out.sample.iter_mut().zip(sample_keys) {
-        sample.label = labels_of(&key);
-        sample.location_id = key.locations;
-    }
     Ok((out, has_zero))
 }
 
