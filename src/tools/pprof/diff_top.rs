@@ -69,6 +69,7 @@ pub async fn diff_top(
         enabled: false,
         nodecount: 0,
         labels: false,
+        sorted: false,
     };
     let (lb, la) = (
         Arc::clone(engine.profile(before)?),

@@ -128,6 +128,10 @@ pub struct Trim {
     pub nodecount: usize,
     /// Compute the nodes' `(inline)` labels (top prints them; peek and list do not).
     pub labels: bool,
+    /// Put the nodes in report order. diff_top only sums its before and after graphs by
+    /// name, and most nodes tie on a zero flat, so their order would cost a name
+    /// comparison each.
+    pub sorted: bool,
 }
 
 /// A prepared pipeline: the SQL of the graph rows plus the masks it uses.
@@ -532,7 +536,8 @@ pub fn sort_nodes(nodes: &mut [Node], by_cum: bool) {
     });
 }
 
-/// Builds the trimmed, sorted graph of a report (pprof's `newTrimmedGraph`).
+/// Builds the trimmed, sorted graph of a report (pprof's `newTrimmedGraph`); unsorted when
+/// `trim.sorted` is false and nothing is cut to a node count.
 pub async fn graph(
     engine: &Engine,
     lp: &LoadedProfile,
@@ -571,9 +576,12 @@ pub async fn graph_from_rows(
     let total = total?;
     let cut = cut_nodes(&mut nodes, o, trim.enabled);
     let (dropped, edge_cutoff, orig_count) = (cut.dropped, cut.edge_cutoff, nodes.len());
-    sort_nodes(&mut nodes, o.cum);
+    let truncating = trim.enabled && trim.nodecount > 0;
+    if trim.sorted || truncating {
+        sort_nodes(&mut nodes, o.cum);
+    }
     let mut cut = dropped > 0;
-    if trim.enabled && trim.nodecount > 0 && nodes.len() > trim.nodecount {
+    if truncating && nodes.len() > trim.nodecount {
         nodes.truncate(trim.nodecount);
         cut = true;
     }

@@ -157,6 +157,7 @@ pub async fn list(
         enabled: false,
         nodecount: 0,
         labels: false,
+        sorted: true,
     };
     // Only the matching functions' frames matter here.
     let p = &lp.profile;

@@ -179,6 +179,7 @@ pub async fn top(
         enabled: true,
         nodecount: o.nodecount,
         labels: true,
+        sorted: true,
     };
     let (g, _) = graph(engine, lp, o, trim).await?;
     let (fmt, tl, header) = graph_header(lp, &g, o, g.dropped_nodes);
@@ -247,6 +248,7 @@ pub async fn peek(
         enabled: false,
         nodecount: 0,
         labels: false,
+        sorted: true,
     };
     // At functions granularity node ids are function name ids, so the matching nodes are
     // known before the graph and its edges can be computed alongside it.
