@@ -54,8 +54,16 @@ impl LoadedProfile {
             .map(|i| profile.sample_type_name(i))
             .collect();
         let value_columns = schema::value_column_names(&type_names);
-        let symbols = symbols::build(&profile);
-        let small = small::build(id, &source, &profile, &value_columns, &symbols)?;
+        // Independent, and together a fifth of a cold report's CPU on a large profile:
+        // built side by side.
+        let (symbols, small) = std::thread::scope(|scope| {
+            let symbols = scope.spawn(|| symbols::build(&profile));
+            let small = small::build(id, &source, &profile, &value_columns);
+            (symbols.join(), small)
+        });
+        let symbols = symbols.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut small = small?;
+        small.insert(1, ("function_names", small::function_names(id, &symbols)?));
         Ok(Self {
             id,
             source,

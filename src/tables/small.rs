@@ -43,7 +43,6 @@ pub fn build(
     source: &str,
     p: &Profile,
     value_columns: &[String],
-    symbols: &Symbols,
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
     let pid = |n: usize| -> ArrayRef { Arc::new(UInt32Array::from(vec![id; n])) };
     let default_index = p.default_sample_index();
@@ -203,25 +202,27 @@ pub fn build(
         ],
     )?;
 
-    let n_names = symbols.names.len();
-    let function_names = RecordBatch::try_new(
-        small_schema("function_names"),
-        vec![
-            pid(n_names),
-            Arc::new(UInt32Array::from_iter_values(0..n_names as u32)),
-            symbols.names.clone(),
-        ],
-    )?;
-
     Ok(vec![
         ("profiles", profiles),
-        ("function_names", function_names),
         ("sample_types", sample_types),
         ("locations", locations),
         ("lines", lines),
         ("functions", functions),
         ("mappings", mappings),
     ])
+}
+
+/// The `function_names` table: the symbols' interned names by id.
+pub fn function_names(id: u32, symbols: &Symbols) -> Result<RecordBatch, ArrowError> {
+    let n = symbols.names.len();
+    RecordBatch::try_new(
+        small_schema("function_names"),
+        vec![
+            Arc::new(UInt32Array::from(vec![id; n])),
+            Arc::new(UInt32Array::from_iter_values(0..n as u32)),
+            symbols.names.clone(),
+        ],
+    )
 }
 
 /// The `nodes` and `node_names` tables of a loaded profile: pprof's node of every frame

@@ -309,9 +309,10 @@ struct LabelKey {
     numbers: Vec<(i64, Vec<i64>, Vec<i64>)>,
 }
 
-/// The identity tables hold only indexes into the merged output (and `sample_keys`),
-/// whose entries are the keys: four bytes a slot, where slots holding whole keys made
-/// the tables several megabytes of scattered writes (page faults and cache misses).
+/// The identity tables hold only indexes into the merged output, whose entries are the
+/// keys: four bytes a slot, where slots holding whole keys made the tables several
+/// megabytes of scattered writes (page faults and cache misses). u32 indexes: 2^32
+/// merged locations or samples would take hundreds of gigabytes before this point.
 struct Merger {
     strings: StringTable,
     out: ProfileMessage,
