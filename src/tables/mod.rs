@@ -55,13 +55,22 @@ impl LoadedProfile {
             .collect();
         let value_columns = schema::value_column_names(&type_names);
         // Independent, and together a fifth of a cold report's CPU on a large profile:
-        // built side by side.
-        let (symbols, small) = std::thread::scope(|scope| {
-            let symbols = scope.spawn(|| symbols::build(&profile));
-            let small = small::build(id, &source, &profile, &value_columns);
-            (symbols.join(), small)
-        });
-        let symbols = symbols.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // built side by side when there is a second core.
+        let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
+        let (symbols, small) = if two_cores {
+            let (symbols, small) = std::thread::scope(|scope| {
+                let symbols = scope.spawn(|| symbols::build(&profile));
+                let small = small::build(id, &source, &profile, &value_columns);
+                (symbols.join(), small)
+            });
+            let symbols = symbols.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (symbols, small)
+        } else {
+            (
+                symbols::build(&profile),
+                small::build(id, &source, &profile, &value_columns),
+            )
+        };
         let mut small = small?;
         small.insert(1, ("function_names", small::function_names(id, &symbols)?));
         Ok(Self {

@@ -44,7 +44,7 @@ pub fn build(
     p: &Profile,
     value_columns: &[String],
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
-    let pid = |n: usize| -> ArrayRef { Arc::new(UInt32Array::from(vec![id; n])) };
+    let pid = |n: usize| profile_ids(id, n);
     let default_index = p.default_sample_index();
 
     let n_types = p.sample_types.len();
@@ -212,13 +212,18 @@ pub fn build(
     ])
 }
 
+/// A `profile_id` column of `n` rows.
+fn profile_ids(id: u32, n: usize) -> ArrayRef {
+    Arc::new(UInt32Array::from(vec![id; n]))
+}
+
 /// The `function_names` table: the symbols' interned names by id.
 pub fn function_names(id: u32, symbols: &Symbols) -> Result<RecordBatch, ArrowError> {
     let n = symbols.names.len();
     RecordBatch::try_new(
         small_schema("function_names"),
         vec![
-            Arc::new(UInt32Array::from(vec![id; n])),
+            profile_ids(id, n),
             Arc::new(UInt32Array::from_iter_values(0..n as u32)),
             symbols.names.clone(),
         ],

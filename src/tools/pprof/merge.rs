@@ -322,8 +322,10 @@ struct Merger {
     functions: HashTable<u32>,
     /// Indexes into `out.location`.
     locations: HashTable<u32>,
-    /// Line key slots of the location being mapped (one buffer, not one per location).
+    /// Line key slots of the location being mapped and of the one it is compared with
+    /// (two buffers, not two per location).
     slots: Vec<i64>,
+    other_slots: Vec<i64>,
 }
 
 /// pprof's line key slots of `lines` into `slots`. pprof sizes this array len*3 but
@@ -369,19 +371,20 @@ fn location_key<'a>(
 }
 
 /// Per-source memo tables (pprof clears them for each source).
-struct SourceMemo {
+struct SourceMemo<'a> {
     mappings: Vec<Option<(usize, i64)>>,
     /// Merged ids (0: not mapped yet; ids start at 1). Plain ids keep these small, and
     /// every frame of every sample looks one up.
     functions: Vec<u64>,
-    locations: Vec<u64>,
+    /// Shared with the samples thread, which reads a sample's ids after it is sent.
+    locations: &'a [AtomicU64],
     /// Source string index -> merged string id.
     strings: Vec<Option<i64>>,
 }
 
 impl Merger {
     /// The merged id of source string `index`.
-    fn sid(&mut self, p: &Profile, memo: &mut SourceMemo, index: u32) -> i64 {
+    fn sid(&mut self, p: &Profile, memo: &mut SourceMemo<'_>, index: u32) -> i64 {
         let i = index as usize;
         if let Some(Some(id)) = memo.strings.get(i) {
             return *id;
@@ -393,14 +396,19 @@ impl Merger {
         id
     }
 
-    fn sid_i64(&mut self, p: &Profile, memo: &mut SourceMemo, index: i64) -> i64 {
+    fn sid_i64(&mut self, p: &Profile, memo: &mut SourceMemo<'_>, index: i64) -> i64 {
         match u32::try_from(index) {
             Ok(i) => self.sid(p, memo, i),
             Err(_) => 0,
         }
     }
 
-    fn map_mapping(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> (usize, i64) {
+    fn map_mapping(
+        &mut self,
+        p: &Profile,
+        memo: &mut SourceMemo<'_>,
+        index: usize,
+    ) -> (usize, i64) {
         if let Some(m) = memo.mappings[index] {
             return m;
         }
@@ -434,7 +442,7 @@ impl Merger {
         got
     }
 
-    fn map_function(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
+    fn map_function(&mut self, p: &Profile, memo: &mut SourceMemo<'_>, index: usize) -> u64 {
         if memo.functions[index] != 0 {
             return memo.functions[index];
         }
@@ -476,9 +484,10 @@ impl Merger {
         id
     }
 
-    fn map_location(&mut self, p: &Profile, memo: &mut SourceMemo, index: usize) -> u64 {
-        if memo.locations[index] != 0 {
-            return memo.locations[index];
+    fn map_location(&mut self, p: &Profile, memo: &mut SourceMemo<'_>, index: usize) -> u64 {
+        let known = memo.locations[index].load(Ordering::Relaxed);
+        if known != 0 {
+            return known;
         }
         let src = p.locations[index];
         let mapping = p
@@ -516,14 +525,14 @@ impl Merger {
             hasher,
             locations,
             slots,
+            other_slots,
             ..
         } = self;
         let key = location_key(&location, &out.mapping, slots);
         let hash = hasher.hash_one(&key);
-        let mut other = Vec::new();
         let found = locations.entry(
             hash,
-            |&i| location_key(&out.location[i as usize], &out.mapping, &mut other) == key,
+            |&i| location_key(&out.location[i as usize], &out.mapping, other_slots) == key,
             |&i| {
                 hasher.hash_one(location_key(
                     &out.location[i as usize],
@@ -540,27 +549,16 @@ impl Merger {
                 out.location.len() as u64
             }
         };
-        memo.locations[index] = id;
+        memo.locations[index].store(id, Ordering::Relaxed);
         id
     }
 
-    /// Maps the locations of source sample `i` not mapped yet, publishing each merged id
-    /// for the samples thread.
-    fn map_frames(
-        &mut self,
-        p: &Profile,
-        memo: &mut SourceMemo,
-        published: &[AtomicU64],
-        i: usize,
-    ) {
+    /// Maps the locations of source sample `i` not mapped yet.
+    fn map_frames(&mut self, p: &Profile, memo: &mut SourceMemo<'_>, i: usize) {
         for &l in p.samples.locations(i) {
             // Most frames repeat a location already mapped: no call for those.
-            if memo.locations.get(l as usize).is_some_and(|&id| id != 0) {
-                continue;
-            }
-            let id = self.map_location(p, memo, l as usize);
-            if let Some(slot) = published.get(l as usize) {
-                slot.store(id, Ordering::Relaxed);
+            if memo.locations[l as usize].load(Ordering::Relaxed) == 0 {
+                self.map_location(p, memo, l as usize);
             }
         }
     }
@@ -570,7 +568,7 @@ impl Merger {
     fn label_key(
         &mut self,
         p: &Profile,
-        memo: &mut SourceMemo,
+        memo: &mut SourceMemo<'_>,
         i: usize,
         set_label: Option<(&str, i64, i64)>,
     ) -> LabelKey {
@@ -785,6 +783,7 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
         functions: HashTable::with_capacity(most(|p| p.functions.len())),
         locations: HashTable::with_capacity(most(|p| p.locations.len())),
         slots: Vec::new(),
+        other_slots: Vec::new(),
     };
     m.out.function.reserve(most(|p| p.functions.len()));
     m.out.location.reserve(most(|p| p.locations.len()));
@@ -857,7 +856,7 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
             let mut memo = SourceMemo {
                 mappings: vec![None; p.mappings.len()],
                 functions: vec![0; p.functions.len()],
-                locations: vec![0; p.locations.len()],
+                locations: &published[k],
                 strings: vec![None; datafusion::arrow::array::Array::len(p.strings.as_ref())],
             };
             if m.out.mapping.is_empty() && !p.mappings.is_empty() {
@@ -874,7 +873,7 @@ pub fn merge(sources: &[Source<'_>]) -> Result<(ProfileMessage, bool), MergeErro
                 if values.iter().all(|&v| v == 0) {
                     continue;
                 }
-                m.map_frames(p, &mut memo, &published[k], i);
+                m.map_frames(p, &mut memo, i);
                 let labels = m.label_key(p, &mut memo, i, set_label);
                 batch.push(SampleJob {
                     source: k,
