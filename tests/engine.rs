@@ -296,3 +296,98 @@ fn declared_row_order_holds() {
         assert_eq!(rows.iter().map(|r| r.0).max(), Some(2));
     }
 }
+
+/// A file loaded in one step (its symbol tables built while its samples are still being
+/// parsed) has exactly the tables of the same file decoded and then flattened, whether it
+/// is gzip (parsed as it inflates) or raw protobuf (parsed whole).
+#[test]
+fn tables_built_while_decoding_equal_tables_built_after() {
+    use profsql::decode::{decode_file, DecodeOptions};
+    use profsql::tables::LoadedProfile;
+    let opts = DecodeOptions::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let gz = entry.unwrap().path();
+        if !gz.to_string_lossy().ends_with(".pb.gz") {
+            continue;
+        }
+        let raw = tmp.path().join("raw.pb");
+        let data = std::fs::read(&gz).unwrap();
+        let bytes = profsql::decode::decompress(&data, u64::MAX).unwrap();
+        std::fs::write(&raw, &bytes).unwrap();
+        for path in [&gz, &raw] {
+            let one = LoadedProfile::decode_file(3, path, &opts).unwrap();
+            let profile = decode_file(path, &opts).unwrap();
+            let two = LoadedProfile::new(3, path.display().to_string(), profile).unwrap();
+            let what = path.display();
+            assert_eq!(
+                format!("{:?}", one.profile),
+                format!("{:?}", two.profile),
+                "{what}"
+            );
+            assert_eq!(
+                format!("{:?}", one.symbols),
+                format!("{:?}", two.symbols),
+                "{what}"
+            );
+            assert_eq!(one.small, two.small, "{what}");
+            assert_eq!(one.value_columns, two.value_columns, "{what}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} fixtures");
+}
+
+/// A sample mask over `sample_id` is applied by the frames scan itself (no FilterExec is
+/// left in the plan) and keeps exactly the rows DataFusion's own filter keeps; a mask
+/// shorter than the profile drops the samples past its end, and two masks both apply.
+#[test]
+fn sample_masks_pushed_into_the_frames_scan_keep_the_same_rows() {
+    use profsql::tables::mask::mask_udf;
+    let e = loaded(&["synthetic.cpu.pb.gz", "cpu.pb.gz"]);
+    let n = scalar(&e, "SELECT count(*) FROM samples WHERE profile_id = 0") as usize;
+    // Every third sample, and (second mask) the first two thirds of the profile.
+    let every_third: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+    let early: Vec<bool> = (0..n * 2 / 3).map(|_| true).collect();
+    let udfs = [mask_udf("keep_a", every_third), mask_udf("keep_b", early)];
+    let run = |sql: &str| {
+        runtime()
+            .block_on(e.sql_with_udfs(sql, &udfs))
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    };
+    let rows = |sql: &str| {
+        let r = run(sql);
+        datafusion::arrow::util::pretty::pretty_format_batches(&r.batches)
+            .unwrap()
+            .to_string()
+    };
+    let cols = "f.profile_id, f.sample_id, f.depth, f.function_name_id, f.first_in_stack";
+    for (masks, on_samples) in [
+        ("keep_a(f.sample_id)", "keep_a(s.sample_id)"),
+        (
+            "keep_a(f.sample_id) AND keep_b(f.sample_id)",
+            "keep_a(s.sample_id) AND keep_b(s.sample_id)",
+        ),
+    ] {
+        let pushed = format!(
+            "SELECT {cols} FROM frames f WHERE f.profile_id = 0 AND {masks} \
+             ORDER BY 1, 2, 3"
+        );
+        // The samples table takes no mask: DataFusion filters it, and the join keeps
+        // those samples' frames.
+        let filtered = format!(
+            "SELECT {cols} FROM frames f JOIN (SELECT profile_id, sample_id FROM samples s \
+             WHERE {on_samples}) s ON f.profile_id = s.profile_id AND f.sample_id = s.sample_id \
+             WHERE f.profile_id = 0 ORDER BY 1, 2, 3"
+        );
+        let got = rows(&pushed);
+        assert_eq!(got, rows(&filtered), "{masks}");
+        assert!(got.lines().count() > 100, "{masks}: too few rows to tell");
+        let plan = rows(&format!("EXPLAIN {pushed}"));
+        assert!(
+            !plan.contains("FilterExec"),
+            "{masks}: filtered again:\n{plan}"
+        );
+    }
+}

@@ -311,18 +311,22 @@ fn load(common: &Common) -> Result<(Engine, u32), CliError> {
         (true, _) => (&common.diff_base, BaseMode::Diff),
         (false, _) => (&common.base, BaseMode::Subtract),
     };
-    let files: Vec<&Path> = std::iter::once(&common.profile)
-        .chain(paths)
-        .map(PathBuf::as_path)
-        .collect();
-    let (mut engine, mut decoded) = Engine::from_env_decoding(&files)?;
-    let bases: Vec<&crate::decode::Profile> = decoded[1..].iter().collect();
     let d = combine::Derivation {
         mode,
         normalize: common.normalize,
         tagroot: common.opts.tagroot.as_deref(),
         tagleaf: common.opts.tagleaf.as_deref(),
     };
+    if paths.is_empty() && d.is_identity_without_bases() {
+        // The profile as it is: its tables are built while it decodes.
+        return Ok(Engine::from_env_loading(&common.profile)?);
+    }
+    let files: Vec<&Path> = std::iter::once(&common.profile)
+        .chain(paths)
+        .map(PathBuf::as_path)
+        .collect();
+    let (mut engine, mut decoded) = Engine::from_env_decoding(&files)?;
+    let bases: Vec<&crate::decode::Profile> = decoded[1..].iter().collect();
     let (derived, warnings) = combine::derive(&decoded[0], &bases, &d)
         .map_err(|e| naming(e, std::iter::once(&common.profile).chain(paths)))?;
     for w in warnings {

@@ -87,7 +87,7 @@ pub fn decode_bytes(name: &str, data: &[u8], opts: &DecodeOptions) -> Result<Pro
     if data.is_empty() {
         return Err(err(Reason::Empty));
     }
-    if let Some(profile) = stream::parse_gzip(data, opts.max_decompressed) {
+    if let Some((profile, ())) = stream::parse_gzip(data, opts.max_decompressed, |_, _| ()) {
         return Ok(profile);
     }
     let raw = compress::decompress(data, opts.max_decompressed).map_err(err)?;
@@ -115,6 +115,18 @@ pub fn drop_elsewhere<T: Send + 'static>(v: T) {
 
 /// Reads and decodes a profile file.
 pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeError> {
+    decode_file_with(path, opts, |_, _| ()).map(|(profile, ())| profile)
+}
+
+/// `decode_file`, also running `with_symbols` on the profile without its samples (and the
+/// sample count), for work that needs only the symbols: a gzip profile's samples are still
+/// being finished while it runs, so that work costs little wall time. Other files run it
+/// once decoded. It may run twice, when the streamed parse gives up late.
+pub fn decode_file_with<T: Send>(
+    path: &Path,
+    opts: &DecodeOptions,
+    with_symbols: impl Fn(&Profile, usize) -> T + Sync,
+) -> Result<(Profile, T), DecodeError> {
     let name = path.display().to_string();
     let err = |reason| DecodeError {
         path: name.clone(),
@@ -129,22 +141,27 @@ pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Profile, DecodeE
     }
     // Gzip, the usual container, is parsed as it inflates. What that refuses goes the
     // whole-buffer way below, which decodes it alike or says what is wrong.
-    if let Some(profile) = stream::parse_gzip(&data, opts.max_decompressed) {
-        return Ok(profile);
+    if let Some(done) = stream::parse_gzip(&data, opts.max_decompressed, &with_symbols) {
+        return Ok(done);
     }
     let inflated = match compress::decompress(&data, opts.max_decompressed).map_err(err)? {
         std::borrow::Cow::Owned(v) => Some(v),
         std::borrow::Cow::Borrowed(_) => None,
     };
-    match inflated {
+    let mut profile = match inflated {
         Some(raw) => {
             // The compressed bytes are not needed once inflated; free them before parsing,
             // which is when memory peaks.
             drop(data);
-            parse_named(&raw).map_err(err)
+            parse_named(&raw).map_err(err)?
         }
-        None => parse_named(&data).map_err(err),
-    }
+        None => parse_named(&data).map_err(err)?,
+    };
+    // The same view the streamed parse gives: symbols only.
+    let samples = std::mem::take(&mut profile.samples);
+    let done = with_symbols(&profile, samples.len());
+    profile.samples = samples;
+    Ok((profile, done))
 }
 
 /// Parses profile.proto; when that fails on a legacy format, says which one it is.

@@ -62,6 +62,30 @@ struct Header {
     n_samples: usize,
 }
 
+impl Header {
+    /// A header whose symbol tables have room for all that a message of `message_len`
+    /// bytes can hold: each location, line and function takes at least 4 bytes on the
+    /// wire, each string 2. Capacity never written is never faulted in, while growing by
+    /// doubling copies each table and touches about twice its pages (on a cold run, a
+    /// fresh page costs more than parsing into it). A reservation refused, or over
+    /// `MAX_RESERVE` bytes, is left to growth.
+    fn for_message(message_len: usize) -> Self {
+        const MAX_RESERVE: usize = 1 << 30;
+        fn reserve<T>(v: &mut Vec<T>, n: usize) {
+            let n = n.min(MAX_RESERVE / std::mem::size_of::<T>().max(1));
+            let _ = v.try_reserve_exact(n);
+        }
+        let mut h = Header::default();
+        reserve(&mut h.locations, message_len / 4);
+        reserve(&mut h.lines, message_len / 4);
+        reserve(&mut h.functions, message_len / 4);
+        // Offsets take 4 bytes a string.
+        let strings = (message_len / 2).min(MAX_RESERVE / 4);
+        h.strings = StringBuilder::with_capacity(strings, message_len.min(MAX_RESERVE));
+        h
+    }
+}
+
 /// Decodes a Location by hand: its lines go into the shared `lines` vector.
 fn read_location(data: &[u8], lines: &mut Vec<proto::Line>) -> Result<Location, Reason> {
     let bad = || malformed("location: truncated or wrong wire type");
@@ -119,7 +143,7 @@ fn int(r: &mut Reader, wire_type: u8, what: &str) -> Result<i64, Reason> {
 }
 
 fn read_header(data: &[u8]) -> Result<Header, Reason> {
-    let mut h = Header::default();
+    let mut h = Header::for_message(data.len());
     read_header_into(&mut h, data)?;
     Ok(h)
 }
@@ -594,43 +618,59 @@ fn early_samples_into(
 
 /// `parse` of a message of about `message_len` bytes that arrives in pieces, each a run of
 /// whole top-level fields, in order: `header_pieces` and `sample_pieces` yield the same
-/// pieces, read on two threads while the caller produces them. None when the message is
-/// refused or needs `parse`'s second samples pass: `parse` of the whole message then says
-/// why or does that pass, so a caller falls back to it.
-pub(super) fn parse_pieces(
-    header_pieces: impl Iterator<Item = Arc<Vec<u8>>> + Send,
-    sample_pieces: impl Iterator<Item = Arc<Vec<u8>>>,
+/// pieces, the samples read on another thread while the caller produces them. Once the
+/// header is read and checked, `with_symbols` runs on the profile's symbols (samples
+/// empty; the sample count beside) while the samples are finished, and its result comes
+/// back with the profile. None when the message is refused or needs `parse`'s second
+/// samples pass: `parse` of the whole message then says why or does that pass, so a
+/// caller falls back to it.
+pub(super) fn parse_pieces<P: std::ops::Deref<Target = [u8]> + Send, T: Send>(
+    header_pieces: impl Iterator<Item = P> + Send,
+    sample_pieces: impl Iterator<Item = P> + Send,
     message_len: usize,
-) -> Option<Profile> {
-    let (header, early) = std::thread::scope(|scope| {
-        let header = scope.spawn(move || {
-            let mut h = Header::default();
-            for piece in header_pieces {
-                read_header_into(&mut h, &piece)?;
+    with_symbols: impl Fn(&Profile, usize) -> T + Sync,
+) -> Option<(Profile, T)> {
+    std::thread::scope(|scope| {
+        let samples = scope.spawn(move || {
+            let mut store = early_store(message_len);
+            let mut found = SampleFindings::default();
+            // Stopping at an error drops the pieces' source, which tells the producer
+            // to stop.
+            for piece in sample_pieces {
+                early_samples_into(&piece, &mut store, &mut found).ok()?;
             }
-            Ok::<_, Reason>(h)
+            Some((store, found))
         });
-        let mut store = early_store(message_len);
-        let mut found = SampleFindings::default();
-        // Stopping at an error drops the pieces' source, which tells the producer to stop.
-        let mut early = Ok(());
-        for piece in sample_pieces {
-            early = early_samples_into(&piece, &mut store, &mut found);
-            if early.is_err() {
+        let mut h = Header::for_message(message_len);
+        let mut read = Ok(());
+        for piece in header_pieces {
+            read = read_header_into(&mut h, &piece);
+            if read.is_err() {
                 break;
             }
         }
-        (header.join(), early.map(|()| (store, found)))
-    });
-    let h = header.ok()?.ok()?;
-    let (store, found) = early.ok()?;
-    if found.unmapped.is_some() {
-        return None;
-    }
-    assemble(h, |n, n_types, location_index| {
-        finish_samples(store, found, n_types, location_index, n)
+        let n_samples = h.n_samples;
+        let checked = read.and_then(|()| check_header(h));
+        let Ok(checked) = checked else {
+            // The samples thread ends with the pieces; its result is not needed.
+            let _ = samples.join();
+            return None;
+        };
+        let (symbols, store) = std::thread::scope(|inner| {
+            let symbols = inner.spawn(|| with_symbols(&checked.profile, n_samples));
+            let store = samples.join().ok().flatten().and_then(|(store, found)| {
+                if found.unmapped.is_some() {
+                    return None;
+                }
+                let p = &checked.profile;
+                let n_types = p.sample_types.len();
+                finish_samples(store, found, n_types, &p.location_index, checked.n_strings).ok()
+            });
+            (symbols.join(), store)
+        });
+        let symbols = symbols.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Some((checked.finish(store?).ok()?, symbols))
     })
-    .ok()
 }
 
 /// A profile from a message this program built (a merge's result), with the same checks
@@ -718,9 +758,33 @@ pub fn from_message(msg: proto::ProfileMessage) -> Result<Profile, Reason> {
 /// The checks and assembly shared by `parse` and `from_message`: the header's strings and
 /// symbols, then the samples from `samples(string count, sample type count, location index)`.
 fn assemble(
-    mut h: Header,
+    h: Header,
     samples: impl FnOnce(usize, usize, &IdIndex) -> Result<SampleStore, Reason>,
 ) -> Result<Profile, Reason> {
+    let checked = check_header(h)?;
+    let p = &checked.profile;
+    let store = samples(checked.n_strings, p.sample_types.len(), &p.location_index)?;
+    checked.finish(store)
+}
+
+/// A header that passed its checks: the profile without its samples.
+struct Checked {
+    profile: Profile,
+    n_strings: usize,
+    /// A check whose failure is reported only after the samples' (the order errors have
+    /// always come in).
+    late: Result<(), Reason>,
+}
+
+impl Checked {
+    fn finish(mut self, samples: SampleStore) -> Result<Profile, Reason> {
+        self.late?;
+        self.profile.samples = samples;
+        Ok(self.profile)
+    }
+}
+
+fn check_header(mut h: Header) -> Result<Checked, Reason> {
     let strings: Arc<StringArray> = Arc::new(h.strings.finish());
     if strings.is_empty() {
         return Err(invalid(
@@ -749,14 +813,24 @@ fn assemble(
         .iter()
         .map(|&c| strx(n, c, &|| "comment".to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-
-    let store = samples(n, sample_types.len(), &location_index)?;
-
-    Ok(Profile {
-        default_sample_type: strx(n, h.default_sample_type, &|| "default_sample_type".into())?,
-        drop_frames: strx(n, h.drop_frames, &|| "drop_frames".into())?,
-        keep_frames: strx(n, h.keep_frames, &|| "keep_frames".into())?,
-        doc_url: strx(n, h.doc_url, &|| "doc_url".into())?,
+    let mut late = Ok(());
+    let mut late_strx = |index: i64, what: &'static str| {
+        strx(n, index, &|| what.into()).unwrap_or_else(|e| {
+            if late.is_ok() {
+                late = Err(e);
+            }
+            0
+        })
+    };
+    let default_sample_type = late_strx(h.default_sample_type, "default_sample_type");
+    let drop_frames = late_strx(h.drop_frames, "drop_frames");
+    let keep_frames = late_strx(h.keep_frames, "keep_frames");
+    let doc_url = late_strx(h.doc_url, "doc_url");
+    let profile = Profile {
+        default_sample_type,
+        drop_frames,
+        keep_frames,
+        doc_url,
         strings,
         sample_types,
         time_nanos: h.time_nanos,
@@ -771,6 +845,11 @@ fn assemble(
         mapping_index,
         location_index,
         function_index,
-        samples: store,
+        samples: SampleStore::default(),
+    };
+    Ok(Checked {
+        profile,
+        n_strings: n,
+        late,
     })
 }

@@ -34,6 +34,15 @@ pub enum EngineError {
     UnknownProfile(u32),
 }
 
+impl From<crate::tables::LoadError> for EngineError {
+    fn from(e: crate::tables::LoadError) -> Self {
+        match e {
+            crate::tables::LoadError::Decode(e) => Self::Decode(e),
+            crate::tables::LoadError::Arrow(e) => Self::Arrow(e),
+        }
+    }
+}
+
 /// The result of a query: its schema (also when there are no rows) and its batches.
 #[derive(Debug, Clone)]
 pub struct QueryResult {
@@ -147,6 +156,31 @@ impl Engine {
         })
     }
 
+    /// [`Engine::from_env`] with `path` loaded as profile 0, decoded and flattened while the
+    /// session is created when a core is free; its symbol tables are built while its
+    /// samples are finished (see [`LoadedProfile::decode_file`]).
+    pub fn from_env_loading(path: &Path) -> Result<(Self, u32), EngineError> {
+        let opts = env_decode_options()?;
+        let load = || LoadedProfile::decode_file(0, path, &opts);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (mut engine, loaded) = if cores < 2 {
+            let loaded = load().map_err(EngineError::from);
+            (Self::new(opts), loaded)
+        } else {
+            std::thread::scope(|scope| {
+                let loading = scope.spawn(load);
+                let engine = Self::new(opts);
+                let loaded = loading
+                    .join()
+                    .map_err(|_| EngineError::Query("a decoding thread panicked".into()))
+                    .and_then(|l| Ok(l?));
+                (engine, loaded)
+            })
+        };
+        let id = engine.add_loaded(Arc::new(loaded?))?;
+        Ok((engine, id))
+    }
+
     pub fn session(&self) -> &SessionContext {
         &self.ctx
     }
@@ -162,10 +196,11 @@ impl Engine {
             .ok_or(EngineError::UnknownProfile(id))
     }
 
-    /// Decodes a file and adds it to every table. Returns its profile id.
+    /// Decodes a file and adds it to every table (its symbol tables built while its samples
+    /// are finished). Returns its profile id.
     pub fn load_file(&mut self, path: &Path) -> Result<u32, EngineError> {
-        let profile = self.decode_file(path)?;
-        self.add_profile(path.display().to_string(), profile)
+        let lp = LoadedProfile::decode_file(self.next_id, path, &self.decode_options)?;
+        self.add_loaded(Arc::new(lp))
     }
 
     /// Decodes a file with this engine's options without adding it (to merge first).

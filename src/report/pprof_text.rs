@@ -146,39 +146,55 @@ pub fn write_traces(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result 
     writeln!(out, "{TRACES_SEPARATOR}")
 }
 
-/// `write_traces`, with the later half of the frames formatted on another thread while
-/// this one writes the first: the same text, in about half the time on two cores.
+/// `write_traces` on two threads: the samples go in blocks of about `BLOCK` frames, this
+/// thread formatting and writing the even blocks and a helper formatting the odd ones into
+/// buffers that this thread writes in turn and hands back. The same text, in about half
+/// the time on two cores, through a few buffers reused (fresh pages cost more than the
+/// formatting on a cold run).
 fn write_traces_on_two_threads(out: &mut impl Write, r: &TracesReport) -> std::fmt::Result {
-    // The helper's text waits until this thread has written the first half, so it is
-    // held whole, in chunks of this size.
-    const CHUNK: usize = 1 << 20;
-    let half = r.frames.len() / 2;
-    let mid = r.samples.partition_point(|s| s.frames.start < half);
-    let (first, second) = r.samples.split_at(mid);
+    const BLOCK: usize = 4096;
+    // Blocks of whole samples: block k is samples[starts[k]..starts[k + 1]].
+    let mut starts = vec![0];
+    let mut next = BLOCK;
+    for (i, s) in r.samples.iter().enumerate() {
+        if s.frames.start >= next {
+            starts.push(i);
+            next = s.frames.start + BLOCK;
+        }
+    }
+    starts.push(r.samples.len());
+    let block = |k: usize| &r.samples[starts[k]..starts[k + 1]];
+    let blocks = starts.len() - 1;
     let lines = FrameLines::new(&r.names);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        // Two formatted blocks may wait; each buffer comes back once written.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(2);
+        let (back, returned) = std::sync::mpsc::channel::<String>();
         let lines = &lines;
         scope.spawn(move || {
-            let mut chunk = String::with_capacity(CHUNK + 4096);
-            for s in second {
-                let _ = write_trace_samples(&mut chunk, r, lines, std::slice::from_ref(s));
-                if chunk.len() >= CHUNK {
-                    let full = std::mem::replace(&mut chunk, String::with_capacity(CHUNK + 4096));
-                    // A closed channel means the writer failed: stop formatting.
-                    if tx.send(full).is_err() {
-                        return;
-                    }
+            for k in (1..blocks).step_by(2) {
+                let mut text = returned
+                    .try_recv()
+                    .unwrap_or_else(|_| String::with_capacity(BLOCK * 64));
+                text.clear();
+                let _ = write_trace_samples(&mut text, r, lines, block(k));
+                // A closed channel means the writer failed: stop formatting.
+                if tx.send(text).is_err() {
+                    return;
                 }
             }
-            let _ = tx.send(chunk);
         });
         for h in &r.header {
             writeln!(out, "{h}")?;
         }
-        write_trace_samples(out, r, lines, first)?;
-        for chunk in rx {
-            out.write_str(&chunk)?;
+        for k in 0..blocks {
+            if k % 2 == 0 {
+                write_trace_samples(out, r, lines, block(k))?;
+            } else {
+                let text = rx.recv().map_err(|_| std::fmt::Error)?;
+                out.write_str(&text)?;
+                let _ = back.send(text);
+            }
         }
         writeln!(out, "{TRACES_SEPARATOR}")
     })

@@ -32,6 +32,8 @@ pub struct Request<'a> {
     pub columns: &'a [usize],
     /// For a value column position: the full schema's column name.
     pub full_schema: &'a SchemaRef,
+    /// Frames only: the samples to generate, by sample id (out of range = dropped).
+    pub keep: Option<&'a [bool]>,
 }
 
 /// Which sample type a column reads, if it is a value column; `Err(())` if it is a base
@@ -172,20 +174,26 @@ struct FrameNeeds {
     first: bool,
 }
 
-fn frame_rows(lp: &LoadedProfile, c: Chunk, needs: &FrameNeeds) -> FrameRows {
+fn frame_rows(
+    lp: &LoadedProfile,
+    c: Chunk,
+    needs: &FrameNeeds,
+    keep: Option<&[bool]>,
+) -> FrameRows {
     let want_first = needs.first;
     let store = &lp.profile.samples;
     let sym = &lp.symbols;
-    let total = {
-        let lo = store.loc_offsets[c.start] as usize;
-        let hi = store.loc_offsets[c.end] as usize;
-        store.loc_index[lo..hi]
+    let kept = |s: usize| keep.is_none_or(|k| k.get(s).copied().unwrap_or(false));
+    let frames_of = |s: usize| {
+        store
+            .locations(s)
             .iter()
             .map(|&l| {
                 (sym.loc_frame_offsets[l as usize + 1] - sym.loc_frame_offsets[l as usize]) as usize
             })
             .sum::<usize>()
     };
+    let total: usize = (c.start..c.end).filter(|&s| kept(s)).map(frames_of).sum();
     let mut r = FrameRows {
         sample: Vec::with_capacity(total),
         depth: Vec::with_capacity(if needs.depth { total } else { 0 }),
@@ -201,7 +209,7 @@ fn frame_rows(lp: &LoadedProfile, c: Chunk, needs: &FrameNeeds) -> FrameRows {
     } else {
         Vec::new()
     };
-    for s in c.start..c.end {
+    for s in (c.start..c.end).filter(|&s| kept(s)) {
         let mut depth = 0u32;
         for (pos, &l) in store.locations(s).iter().enumerate() {
             let lo = sym.loc_frame_offsets[l as usize];
@@ -301,7 +309,7 @@ fn frames(req: &Request, lp: &LoadedProfile, c: Chunk) -> Result<RecordBatch, Ar
         loc: has(4) || has(13) || has(14),
         first: has(FIRST_IN_STACK),
     };
-    let mut r = frame_rows(lp, c, &needs);
+    let mut r = frame_rows(lp, c, &needs, req.keep);
     let n = r.sample.len();
     let sym = &lp.symbols;
     let mut first_edge = if has(FIRST_EDGE_IN_STACK) {

@@ -19,6 +19,7 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::generate::{generate, Chunk, Request};
+use super::mask::sample_mask;
 use super::schema::LazyKind;
 use super::LoadedProfile;
 
@@ -139,11 +140,14 @@ impl TableProvider for LazyTable {
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
         // Exact: `scan` emits only the profiles these filters allow, so DataFusion need
-        // not filter every generated row again (nor generate the profile_id column).
+        // not filter every generated row again (nor generate the profile_id column); the
+        // frames of samples a mask drops are never generated (a filtered report would
+        // otherwise copy every kept frame once more).
         Ok(filters
             .iter()
             .map(|f| {
-                if profile_id_filter(f).is_some() {
+                let masked = self.kind == LazyKind::Frames && sample_mask(f).is_some();
+                if masked || profile_id_filter(f).is_some() {
                     TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -165,14 +169,27 @@ impl TableProvider for LazyTable {
         };
         let projected = Arc::new(self.schema.project(&columns)?);
         let mut allowed: Option<BTreeSet<u32>> = None;
+        let mut keep: Option<Arc<Vec<bool>>> = None;
         for f in filters {
             if let Some(ids) = profile_id_filter(f) {
                 allowed = Some(match allowed {
                     Some(a) => a.intersection(&ids).copied().collect(),
                     None => ids,
                 });
+            } else if let Some(bits) = sample_mask(f).filter(|_| self.kind == LazyKind::Frames) {
+                keep = Some(match keep {
+                    Some(k) => Arc::new(k.iter().zip(bits.iter()).map(|(a, b)| *a && *b).collect()),
+                    None => bits,
+                });
             }
         }
+        // A sample past the mask's end is dropped, as the mask function says.
+        let kept = |start: usize, end: usize| {
+            keep.as_ref().is_none_or(|k| {
+                k.get(start..end.min(k.len()))
+                    .is_some_and(|r| r.contains(&true))
+            })
+        };
         let per_batch = if self.kind == LazyKind::Frames {
             SAMPLES_PER_FRAMES_BATCH
         } else {
@@ -191,11 +208,13 @@ impl TableProvider for LazyTable {
             let mut start = 0;
             while start < n {
                 let end = (start + per_batch).min(n);
-                chunks.push(Chunk {
-                    profile: i,
-                    start,
-                    end,
-                });
+                if kept(start, end) {
+                    chunks.push(Chunk {
+                        profile: i,
+                        start,
+                        end,
+                    });
+                }
                 start = end;
             }
         }
@@ -215,6 +234,7 @@ impl TableProvider for LazyTable {
                 columns: columns.clone(),
                 profiles: self.profiles.clone(),
                 chunks: group,
+                keep: keep.clone(),
             }));
         }
         let ordering = self.ordering(&projected, &chunks);
@@ -231,6 +251,8 @@ struct ChunkStream {
     columns: Vec<usize>,
     profiles: Vec<Arc<LoadedProfile>>,
     chunks: Vec<Chunk>,
+    /// Samples to generate, by sample id (the pushed-down sample masks); None = all.
+    keep: Option<Arc<Vec<bool>>>,
 }
 
 impl fmt::Debug for ChunkStream {
@@ -255,12 +277,14 @@ impl PartitionStream for ChunkStream {
         let schema = self.schema.clone();
         let columns = self.columns.clone();
         let profiles = self.profiles.clone();
+        let keep = self.keep.clone();
         let batches = self.chunks.clone().into_iter().map(move |chunk| {
             let req = Request {
                 kind,
                 schema: &schema,
                 columns: &columns,
                 full_schema: &full_schema,
+                keep: keep.as_deref().map(Vec::as_slice),
             };
             generate(&req, &profiles[chunk.profile], chunk)
                 .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))

@@ -5,11 +5,14 @@
 
 mod generate;
 mod lazy;
+pub mod mask;
 pub mod nodes;
 mod on_demand;
 pub mod schema;
 mod small;
 pub mod symbols;
+
+use std::path::Path;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::error::ArrowError;
@@ -18,7 +21,16 @@ pub use lazy::LazyTable;
 pub use on_demand::OnDemandTable;
 pub use schema::{LazyKind, ON_DEMAND_TABLES, SMALL_TABLES};
 
-use crate::decode::Profile;
+use crate::decode::{DecodeError, DecodeOptions, Profile};
+
+/// Why a file could not be loaded: it did not decode, or its tables could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+}
 
 /// A profile ready to be queried: decoded data, frame symbols, and its small tables.
 #[derive(Debug)]
@@ -47,30 +59,73 @@ pub type Memo = (datafusion::arrow::datatypes::SchemaRef, Vec<RecordBatch>);
 /// Query results a profile keeps; the oldest goes first.
 const MEMO_ENTRIES: usize = 32;
 
-impl LoadedProfile {
-    pub fn new(id: u32, source: impl Into<String>, profile: Profile) -> Result<Self, ArrowError> {
-        let source = source.into();
+/// What a profile's tables need of its symbols alone, built before (or while) its
+/// samples are parsed: see [`LoadedProfile::decode_file`].
+pub struct SymbolTables {
+    symbols: symbols::Symbols,
+    value_columns: Vec<String>,
+    small: Result<Vec<(&'static str, RecordBatch)>, ArrowError>,
+}
+
+impl SymbolTables {
+    /// The symbols and small tables of `profile`, which has `n_samples` samples (its
+    /// sample store is not read).
+    pub fn build(id: u32, source: &str, profile: &Profile, n_samples: usize) -> Self {
         let type_names: Vec<&str> = (0..profile.sample_types.len())
             .map(|i| profile.sample_type_name(i))
             .collect();
         let value_columns = schema::value_column_names(&type_names);
+        let small = || small::build(id, source, profile, n_samples, &value_columns);
         // Independent, and together a fifth of a cold report's CPU on a large profile:
         // built side by side when there is a second core.
         let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
         let (symbols, small) = if two_cores {
             let (symbols, small) = std::thread::scope(|scope| {
-                let symbols = scope.spawn(|| symbols::build(&profile));
-                let small = small::build(id, &source, &profile, &value_columns);
+                let symbols = scope.spawn(|| symbols::build(profile));
+                let small = small();
                 (symbols.join(), small)
             });
             let symbols = symbols.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (symbols, small)
         } else {
-            (
-                symbols::build(&profile),
-                small::build(id, &source, &profile, &value_columns),
-            )
+            (symbols::build(profile), small())
         };
+        Self {
+            symbols,
+            value_columns,
+            small,
+        }
+    }
+}
+
+impl LoadedProfile {
+    pub fn new(id: u32, source: impl Into<String>, profile: Profile) -> Result<Self, ArrowError> {
+        let source = source.into();
+        let tables = SymbolTables::build(id, &source, &profile, profile.samples.len());
+        Self::with_tables(id, source, profile, tables)
+    }
+
+    /// Decodes `path` and builds its tables, the symbol tables while the samples are still
+    /// being parsed (see [`crate::decode::decode_file_with`]).
+    pub fn decode_file(id: u32, path: &Path, opts: &DecodeOptions) -> Result<Self, LoadError> {
+        let source = path.display().to_string();
+        let (profile, tables) = crate::decode::decode_file_with(path, opts, |p, n| {
+            SymbolTables::build(id, &source, p, n)
+        })?;
+        Ok(Self::with_tables(id, source, profile, tables)?)
+    }
+
+    fn with_tables(
+        id: u32,
+        source: String,
+        profile: Profile,
+        tables: SymbolTables,
+    ) -> Result<Self, ArrowError> {
+        let SymbolTables {
+            symbols,
+            value_columns,
+            small,
+        } = tables;
         let mut small = small?;
         small.insert(1, ("function_names", small::function_names(id, &symbols)?));
         Ok(Self {
@@ -189,6 +244,7 @@ pub fn generate_all(lp: &LoadedProfile) -> Result<Vec<RecordBatch>, ArrowError> 
             schema: &schema,
             columns: &columns,
             full_schema: &schema,
+            keep: None,
         };
         let n = lp.profile.samples.len();
         let mut start = 0;

@@ -38,10 +38,13 @@ fn string_table_dict(strings: &Arc<StringArray>, keys: Vec<i32>) -> Result<Array
     Ok(Arc::new(dict))
 }
 
+/// The small tables of `p`, which has `n_samples` samples (its sample store may not be
+/// filled yet: nothing else here reads it).
 pub fn build(
     id: u32,
     source: &str,
     p: &Profile,
+    n_samples: usize,
     value_columns: &[String],
 ) -> Result<Vec<(&'static str, RecordBatch)>, ArrowError> {
     let pid = |n: usize| profile_ids(id, n);
@@ -72,7 +75,7 @@ pub fn build(
             Arc::new(StringArray::from(vec![nonempty(p.str(p.drop_frames))])),
             Arc::new(StringArray::from(vec![nonempty(p.str(p.keep_frames))])),
             Arc::new(StringArray::from(vec![nonempty(p.str(p.doc_url))])),
-            Arc::new(UInt64Array::from(vec![p.samples.len() as u64])),
+            Arc::new(UInt64Array::from(vec![n_samples as u64])),
             Arc::new(UInt64Array::from(vec![p.locations.len() as u64])),
             Arc::new(UInt64Array::from(vec![p.functions.len() as u64])),
             Arc::new(UInt64Array::from(vec![p.mappings.len() as u64])),

@@ -62,6 +62,13 @@ pub struct Derivation<'a> {
     pub tagleaf: Option<&'a str>,
 }
 
+impl Derivation<'_> {
+    /// Whether `derive` of a profile with no base returns it as it is, with no warning.
+    pub fn is_identity_without_bases(&self) -> bool {
+        !self.normalize && super::label_nodes::adds_nothing(self.tagroot, self.tagleaf)
+    }
+}
+
 impl Default for Derivation<'_> {
     fn default() -> Self {
         Self {

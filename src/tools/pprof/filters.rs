@@ -6,8 +6,8 @@
 use datafusion::logical_expr::ScalarUDF;
 use regex::Regex;
 
-use super::mask::mask_udf;
 use super::options::{compile, ReportOptions, TagFilter};
+use crate::tables::mask::mask_udf;
 use crate::tables::LoadedProfile;
 use crate::tools::ToolError;
 

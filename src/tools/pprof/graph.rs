@@ -11,9 +11,9 @@ use datafusion::arrow::datatypes::{
 use datafusion::logical_expr::ScalarUDF;
 
 use super::filters::{decide, Decisions};
-use super::mask::{lookup_udf, mask_udf};
 use super::options::{Granularity, ReportOptions};
 use crate::engine::{CannedQuery, Engine, Param};
+use crate::tables::mask::{lookup_udf, mask_udf};
 use crate::tables::LoadedProfile;
 use crate::tools::{resolve_sample_type, SampleType, ToolError};
 

@@ -13,6 +13,12 @@ fn keys(spec: Option<&str>) -> Vec<&str> {
         .collect()
 }
 
+/// Whether these -tagroot/-tagleaf options name no key (`add_label_nodes` then changes
+/// nothing).
+pub fn adds_nothing(tagroot: Option<&str>, tagleaf: Option<&str>) -> bool {
+    keys(tagroot).is_empty() && keys(tagleaf).is_empty()
+}
+
 /// The profile as a message, to be rewritten.
 fn to_message(p: &Profile) -> ProfileMessage {
     use datafusion::arrow::array::Array;
@@ -119,10 +125,10 @@ pub fn add_label_nodes(
     tagroot: Option<&str>,
     tagleaf: Option<&str>,
 ) -> Result<Option<(Profile, Vec<&'static str>)>, ToolError> {
-    let (roots, leaves) = (keys(tagroot), keys(tagleaf));
-    if roots.is_empty() && leaves.is_empty() {
+    if adds_nothing(tagroot, tagleaf) {
         return Ok(None);
     }
+    let (roots, leaves) = (keys(tagroot), keys(tagleaf));
     let mut msg = to_message(p);
     let mut next_loc = msg.location.iter().map(|l| l.id).max().unwrap_or(0) + 1;
     let mut next_fn = msg.function.iter().map(|f| f.id).max().unwrap_or(0) + 1;

@@ -19,7 +19,6 @@ pub mod graph;
 pub mod label_nodes;
 pub mod labels;
 pub mod list;
-pub mod mask;
 pub mod measurement;
 pub mod merge;
 pub mod merge_files;

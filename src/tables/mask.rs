@@ -1,6 +1,7 @@
 //! Request-scoped SQL functions `name(index) -> Boolean` backed by a bit per index: the
 //! per-sample and per-frame-symbol filter decisions a tool computes from the profile's
-//! symbols and labels, used by its canned SQL.
+//! symbols and labels, used by its canned SQL. A mask over `sample_id` in a scan's WHERE
+//! is applied by the lazy tables themselves (see `sample_mask`).
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use datafusion::arrow::array::{Array, AsArray, BooleanArray, UInt32Array};
 use datafusion::arrow::datatypes::{DataType, UInt32Type, UInt64Type};
 use datafusion::common::{exec_err, Result, ScalarValue};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
 };
 
@@ -46,6 +47,20 @@ pub fn mask_udf(name: &str, bits: Vec<bool>) -> ScalarUDF {
             Volatility::Immutable,
         ),
     })
+}
+
+/// The bits of `expr` when it is a mask function applied to the `sample_id` column itself:
+/// a filter that keeps whole samples, which a scan can apply while generating rows.
+pub fn sample_mask(expr: &Expr) -> Option<Arc<Vec<bool>>> {
+    let Expr::ScalarFunction(f) = expr else {
+        return None;
+    };
+    match f.args.as_slice() {
+        [Expr::Column(c)] if c.name == "sample_id" => {}
+        _ => return None,
+    }
+    let mask = f.func.inner().downcast_ref::<ByIndex<bool>>()?;
+    Some(mask.table.clone())
 }
 
 impl ScalarUDFImpl for ByIndex<bool> {
