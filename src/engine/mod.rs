@@ -142,18 +142,7 @@ impl Engine {
     pub fn from_env_decoding(paths: &[&Path]) -> Result<(Self, Vec<Profile>), EngineError> {
         let opts = env_decode_options()?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if paths.len() >= cores {
-            let profiles = decode_all(paths, &opts)?;
-            return Ok((Self::new(opts), profiles));
-        }
-        std::thread::scope(|scope| {
-            let decoding = scope.spawn(|| decode_all(paths, &opts));
-            let engine = Self::new(opts);
-            let profiles = decoding
-                .join()
-                .map_err(|_| EngineError::Query("a decoding thread panicked".into()))??;
-            Ok((engine, profiles))
-        })
+        Self::new_beside(opts, paths.len() < cores, |opts| decode_all(paths, opts))
     }
 
     /// [`Engine::from_env`] with `path` loaded as profile 0, decoded and flattened while the
@@ -161,24 +150,33 @@ impl Engine {
     /// samples are finished (see [`LoadedProfile::decode_file`]).
     pub fn from_env_loading(path: &Path) -> Result<(Self, u32), EngineError> {
         let opts = env_decode_options()?;
-        let load = || LoadedProfile::decode_file(0, path, &opts);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (mut engine, loaded) = if cores < 2 {
-            let loaded = load().map_err(EngineError::from);
-            (Self::new(opts), loaded)
-        } else {
-            std::thread::scope(|scope| {
-                let loading = scope.spawn(load);
-                let engine = Self::new(opts);
-                let loaded = loading
-                    .join()
-                    .map_err(|_| EngineError::Query("a decoding thread panicked".into()))
-                    .and_then(|l| Ok(l?));
-                (engine, loaded)
-            })
-        };
-        let id = engine.add_loaded(Arc::new(loaded?))?;
+        let (mut engine, loaded) = Self::new_beside(opts, cores >= 2, |opts| {
+            Ok(LoadedProfile::decode_file(0, path, opts)?)
+        })?;
+        let id = engine.add_loaded(Arc::new(loaded))?;
         Ok((engine, id))
+    }
+
+    /// A new engine and the result of `load`, run on another thread while the session is
+    /// created when `overlap`, else first (an error then creates no session).
+    fn new_beside<T: Send>(
+        opts: DecodeOptions,
+        overlap: bool,
+        load: impl FnOnce(&DecodeOptions) -> Result<T, EngineError> + Send,
+    ) -> Result<(Self, T), EngineError> {
+        if !overlap {
+            let loaded = load(&opts)?;
+            return Ok((Self::new(opts), loaded));
+        }
+        std::thread::scope(|scope| {
+            let loading = scope.spawn(|| load(&opts));
+            let engine = Self::new(opts);
+            let loaded = loading
+                .join()
+                .map_err(|_| EngineError::Query("a decoding thread panicked".into()))??;
+            Ok((engine, loaded))
+        })
     }
 
     pub fn session(&self) -> &SessionContext {

@@ -123,6 +123,14 @@ impl LazyTable {
         });
         LexOrdering::new(exprs)
     }
+
+    /// The bits of `filter` when this table applies it while generating rows: a sample
+    /// mask on the frames table (see [`sample_mask`]).
+    fn pushed_mask(&self, filter: &Expr) -> Option<Arc<Vec<bool>>> {
+        (self.kind == LazyKind::Frames)
+            .then(|| sample_mask(filter))
+            .flatten()
+    }
 }
 
 #[async_trait]
@@ -146,8 +154,7 @@ impl TableProvider for LazyTable {
         Ok(filters
             .iter()
             .map(|f| {
-                let masked = self.kind == LazyKind::Frames && sample_mask(f).is_some();
-                if masked || profile_id_filter(f).is_some() {
+                if self.pushed_mask(f).is_some() || profile_id_filter(f).is_some() {
                     TableProviderFilterPushDown::Exact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -176,7 +183,7 @@ impl TableProvider for LazyTable {
                     Some(a) => a.intersection(&ids).copied().collect(),
                     None => ids,
                 });
-            } else if let Some(bits) = sample_mask(f).filter(|_| self.kind == LazyKind::Frames) {
+            } else if let Some(bits) = self.pushed_mask(f) {
                 keep = Some(match keep {
                     Some(k) => Arc::new(k.iter().zip(bits.iter()).map(|(a, b)| *a && *b).collect()),
                     None => bits,
