@@ -518,8 +518,13 @@ pub async fn run(args: Args) -> Result<Leftovers, CliError> {
             let [before, after]: [_; 2] = decoded
                 .try_into()
                 .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
-            let b = engine.add_profile(a.before.display().to_string(), before)?;
-            let af = engine.add_profile(a.after.display().to_string(), after)?;
+            let ids = engine.add_profiles(vec![
+                (a.before.display().to_string(), before),
+                (a.after.display().to_string(), after),
+            ])?;
+            let [b, af]: [u32; 2] = ids
+                .try_into()
+                .map_err(|_| CliError::Usage("diff_top needs two profiles".into()))?;
             let r = pprof::diff_top::diff_top(&mut engine, b, af, &o).await?;
             emit(&render(a.opts.json, &r, pprof_text::diff_top)?, &r.warnings)?;
             Ok(Leftovers::new((engine, r)))

@@ -222,6 +222,47 @@ impl Engine {
         self.add_loaded(Arc::new(LoadedProfile::new(id, source, profile)?))
     }
 
+    /// Adds several decoded profiles, flattened side by side when there are cores for it
+    /// (a profile's flattening keeps about one core busy). Returns their ids in order.
+    pub fn add_profiles(
+        &mut self,
+        profiles: Vec<(String, Profile)>,
+    ) -> Result<Vec<u32>, EngineError> {
+        let first = self.next_id;
+        let ids: Vec<u32> = (0..profiles.len())
+            .map(|k| {
+                u32::try_from(k)
+                    .ok()
+                    .and_then(|k| first.checked_add(k))
+                    .ok_or_else(|| EngineError::Query("too many profiles loaded".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let flatten = |(id, (source, profile)): (u32, (String, Profile))| {
+            LoadedProfile::new(id, source, profile).map_err(EngineError::from)
+        };
+        let jobs = ids.iter().copied().zip(profiles);
+        let loaded: Vec<LoadedProfile> = if cores < 2 || ids.len() < 2 {
+            jobs.map(flatten).collect::<Result<_, _>>()?
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = jobs.map(|job| scope.spawn(move || flatten(job))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().map_err(|_| {
+                            EngineError::Query("a flattening thread panicked".into())
+                        })?
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })?
+        };
+        for lp in loaded {
+            self.add_loaded(Arc::new(lp))?;
+        }
+        Ok(ids)
+    }
+
     /// Adds a profile loaded elsewhere (a cache shared by several engines), under its own
     /// id. Returns that id.
     pub fn add_loaded(&mut self, lp: Arc<LoadedProfile>) -> Result<u32, EngineError> {
