@@ -79,31 +79,57 @@ pub fn env_decode_options() -> Result<DecodeOptions, EngineError> {
     })
 }
 
-/// Decodes several files, as many at once as there are cores (inflating is
-/// single-threaded); profiles in the order of `paths`, or the first error.
-pub fn decode_all(paths: &[&Path], opts: &DecodeOptions) -> Result<Vec<Profile>, EngineError> {
-    if let [one] = paths {
-        // No thread to start for a single file.
-        return Ok(vec![decode::decode_file(one, opts)?]);
-    }
-    let at_once = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut out = Vec::with_capacity(paths.len());
-    for group in paths.chunks(at_once) {
+/// The cores this process may use, read once (each read opens the cgroup's CPU files).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `work` on each of `items`, as many at once as there are cores, a thread each (a lone
+/// item runs here); results in the order of `items`, or the first error. `what` names
+/// the work in the error of a thread that panicked.
+fn on_cores<I: Send, T: Send>(
+    items: Vec<I>,
+    what: &str,
+    work: impl Fn(I) -> Result<T, EngineError> + Sync,
+) -> Result<Vec<T>, EngineError> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let group: Vec<I> = items.by_ref().take(cores()).collect();
+        if group.len() == 1 {
+            out.extend(
+                group
+                    .into_iter()
+                    .map(&work)
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+            continue;
+        }
         std::thread::scope(|scope| {
+            let work = &work;
             let handles: Vec<_> = group
-                .iter()
-                .map(|p| scope.spawn(move || decode::decode_file(p, opts)))
+                .into_iter()
+                .map(|item| scope.spawn(move || work(item)))
                 .collect();
             for h in handles {
-                let p = h
+                let t = h
                     .join()
-                    .map_err(|_| EngineError::Query("a decoding thread panicked".into()))?;
-                out.push(p?);
+                    .map_err(|_| EngineError::Query(format!("a {what} thread panicked")))?;
+                out.push(t?);
             }
             Ok::<(), EngineError>(())
         })?;
     }
     Ok(out)
+}
+
+/// Decodes several files, as many at once as there are cores (inflating is
+/// single-threaded); profiles in the order of `paths`, or the first error.
+pub fn decode_all(paths: &[&Path], opts: &DecodeOptions) -> Result<Vec<Profile>, EngineError> {
+    on_cores(paths.to_vec(), "decoding", |p| {
+        Ok(decode::decode_file(p, opts)?)
+    })
 }
 
 impl Engine {
@@ -141,8 +167,7 @@ impl Engine {
     /// per core, decoding already keeps every core busy and overlapping was slower.
     pub fn from_env_decoding(paths: &[&Path]) -> Result<(Self, Vec<Profile>), EngineError> {
         let opts = env_decode_options()?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::new_beside(opts, paths.len() < cores, |opts| decode_all(paths, opts))
+        Self::new_beside(opts, paths.len() < cores(), |opts| decode_all(paths, opts))
     }
 
     /// [`Engine::from_env`] with `path` loaded as profile 0, decoded and flattened while the
@@ -150,8 +175,7 @@ impl Engine {
     /// samples are finished (see [`LoadedProfile::decode_file`]).
     pub fn from_env_loading(path: &Path) -> Result<(Self, u32), EngineError> {
         let opts = env_decode_options()?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (mut engine, loaded) = Self::new_beside(opts, cores >= 2, |opts| {
+        let (mut engine, loaded) = Self::new_beside(opts, cores() >= 2, |opts| {
             Ok(LoadedProfile::decode_file(0, path, opts)?)
         })?;
         let id = engine.add_loaded(Arc::new(loaded))?;
@@ -229,38 +253,22 @@ impl Engine {
         profiles: Vec<(String, Profile)>,
     ) -> Result<Vec<u32>, EngineError> {
         let first = self.next_id;
-        let ids: Vec<u32> = (0..profiles.len())
-            .map(|k| {
-                u32::try_from(k)
-                    .ok()
-                    .and_then(|k| first.checked_add(k))
+        let jobs = profiles
+            .into_iter()
+            .enumerate()
+            .map(|(k, job)| {
+                let id = u32::try_from(k).ok().and_then(|k| first.checked_add(k));
+                id.map(|id| (id, job))
                     .ok_or_else(|| EngineError::Query("too many profiles loaded".into()))
             })
-            .collect::<Result<_, _>>()?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let flatten = |(id, (source, profile)): (u32, (String, Profile))| {
-            LoadedProfile::new(id, source, profile).map_err(EngineError::from)
-        };
-        let jobs = ids.iter().copied().zip(profiles);
-        let loaded: Vec<LoadedProfile> = if cores < 2 || ids.len() < 2 {
-            jobs.map(flatten).collect::<Result<_, _>>()?
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = jobs.map(|job| scope.spawn(move || flatten(job))).collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().map_err(|_| {
-                            EngineError::Query("a flattening thread panicked".into())
-                        })?
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })?
-        };
-        for lp in loaded {
-            self.add_loaded(Arc::new(lp))?;
-        }
-        Ok(ids)
+            .collect::<Result<Vec<_>, _>>()?;
+        let loaded = on_cores(jobs, "flattening", |(id, (source, profile))| {
+            Ok(LoadedProfile::new(id, source, profile)?)
+        })?;
+        loaded
+            .into_iter()
+            .map(|lp| self.add_loaded(Arc::new(lp)))
+            .collect()
     }
 
     /// Adds a profile loaded elsewhere (a cache shared by several engines), under its own
